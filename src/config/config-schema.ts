@@ -1,0 +1,74 @@
+// The shape of saiga-bot's configuration: the one place that says what each setting accepts.
+// config/default.yaml holds the defaults and the comments for operators; this schema validates
+// the merged result, and its error messages are what an operator sees on a bad value.
+import { z } from "zod";
+
+const positiveInt = z.number({ invalid_type_error: "expected a whole number" }).int("expected a whole number");
+
+/** A count that may also be `auto` (the engine chooses). */
+const autoOrCount = (min: number) =>
+  z.union([z.literal("auto"), positiveInt.min(min, `expected "auto" or a whole number ≥ ${min}`)], {
+    errorMap: () => ({ message: `expected "auto" or a whole number ≥ ${min}` }),
+  });
+
+export const CHAT_FORMATS = ["auto", "saiga_v2", "llama3"] as const;
+export const LOG_LEVELS = ["trace", "debug", "info", "warn", "error", "fatal", "silent"] as const;
+export const GPU_BACKENDS = ["auto", "cuda", "vulkan", "metal", "cpu"] as const;
+
+const enumOf = <T extends readonly [string, ...string[]]>(values: T) =>
+  z.enum(values, { errorMap: () => ({ message: `expected one of ${values.join(", ")}` }) });
+
+export const configSchema = z
+  .object({
+    telegram: z
+      .object({
+        token: z.string(),
+        apiRoot: z.string().url("expected an http(s) URL such as https://api.telegram.org"),
+        adminIds: z.array(
+          z
+            .number({ invalid_type_error: "expected comma-separated Telegram user ids (numbers)" })
+            .int("expected comma-separated Telegram user ids (numbers)"),
+        ),
+      })
+      .strict(),
+    redis: z
+      .object({
+        url: z.string().regex(/^rediss?:\/\//, "expected a redis:// or rediss:// URL"),
+      })
+      .strict(),
+    model: z
+      .object({
+        source: z.string().min(1, "expected a GGUF file path, an hf: URI or demo"),
+        dir: z.string().min(1).nullable(),
+        chatFormat: enumOf(CHAT_FORMATS),
+        systemPrompt: z.string(),
+        contextSize: positiveInt.min(64, "expected a whole number ≥ 64"),
+        sequences: positiveInt.min(1, "expected a whole number ≥ 1").max(64, "expected at most 64"),
+        batchSize: positiveInt.min(1, "expected a whole number ≥ 1"),
+        threads: autoOrCount(1),
+        gpu: enumOf(GPU_BACKENDS),
+        gpuLayers: autoOrCount(0),
+      })
+      .strict(),
+    generation: z
+      .object({
+        temperature: z.number().min(0, "expected a number ≥ 0").max(5, "expected a number ≤ 5"),
+        topP: z.number().gt(0, "expected a number in (0, 1]").max(1, "expected a number in (0, 1]"),
+        topK: positiveInt.min(0, "expected a whole number ≥ 0"),
+        repeatPenalty: z.number().min(1, "expected a number ≥ 1 (1 = off)"),
+        maxTokens: positiveInt.min(1, "expected a whole number ≥ 1"),
+        seed: positiveInt.min(0, "expected a whole number ≥ 0 or null").nullable(),
+      })
+      .strict(),
+    log: z
+      .object({
+        level: enumOf(LOG_LEVELS),
+        format: enumOf(["auto", "pretty", "json"] as const),
+      })
+      .strict(),
+    dataDir: z.string().min(1),
+  })
+  .strict();
+
+/** The validated configuration every part of saiga-bot receives. */
+export type Config = z.infer<typeof configSchema>;

@@ -1,0 +1,58 @@
+// Turns the MODEL setting into a local GGUF file: `demo` (made once and cached), an `hf:` URI
+// (downloaded once into the models directory, with a progress bar on a terminal), or a path.
+import { existsSync } from "node:fs";
+import { mkdir, rename } from "node:fs/promises";
+import path from "node:path";
+import { resolveModelFile } from "node-llama-cpp";
+import { writeDemoModel } from "../gguf/demo-model.js";
+import { ModelLoadError } from "./engine-errors.js";
+
+/** File name of the cached demo model inside the models directory. */
+export const DEMO_MODEL_FILE = "saiga-demo.gguf";
+
+/** Options of {@link resolveModelPath}. */
+export interface ResolveModelPathOptions {
+  /** Directory for downloaded and generated models. */
+  modelsDir: string;
+  /** Show a download progress bar. Default: whether stderr is a terminal. */
+  progress?: boolean;
+  signal?: AbortSignal;
+}
+
+/** Returns the local path of the model named by `source`, making or downloading it first when needed. */
+export async function resolveModelPath(source: string, options: ResolveModelPathOptions): Promise<string> {
+  if (source === "demo") return ensureDemoModel(options.modelsDir);
+  if (/^(hf|huggingface):/.test(source) || /^https?:\/\//.test(source)) {
+    await mkdir(options.modelsDir, { recursive: true });
+    try {
+      return await resolveModelFile(source, {
+        directory: options.modelsDir,
+        cli: options.progress ?? process.stderr.isTTY === true,
+        signal: options.signal,
+      });
+    } catch (error) {
+      throw new ModelLoadError(
+        `Could not download ${source}: ${(error as Error).message}. Check the URI and the network, ` +
+          `or download the GGUF yourself and set MODEL to its path.`,
+        { cause: error },
+      );
+    }
+  }
+  const file = path.resolve(source);
+  if (!existsSync(file)) {
+    throw new ModelLoadError(`Model file not found: ${file}. Set MODEL to a GGUF file, an hf: URI, or demo.`);
+  }
+  return file;
+}
+
+/** Writes the demo model on first use; later calls reuse the file. */
+export async function ensureDemoModel(modelsDir: string): Promise<string> {
+  const file = path.resolve(modelsDir, DEMO_MODEL_FILE);
+  if (existsSync(file)) return file;
+  await mkdir(path.dirname(file), { recursive: true });
+  // Written aside and renamed, so a crash or a concurrent start never leaves half a model behind.
+  const partial = `${file}.${process.pid}.partial`;
+  await writeDemoModel(partial);
+  await rename(partial, file);
+  return file;
+}

@@ -1,0 +1,282 @@
+// The Saiga engine: one loaded model, one context with a pool of sequences, and the generation
+// API every channel uses (terminal, queue worker, HTTP): messages in, text deltas and stats out.
+import type { ChatWrapper, LlamaContext, LlamaModel, Token } from "node-llama-cpp";
+import type { Logger } from "../log/index.js";
+import { buildPrompt, type BuiltPrompt } from "./build-prompt.js";
+import type { ChatMessage } from "./chat-message.js";
+import { selectChatWrapper, type ChatFormatName } from "./chat-formats/select-chat-wrapper.js";
+import { ChatFormatMismatchError, EngineError, ModelLoadError } from "./engine-errors.js";
+import type { GenerationEvent, GenerationStats, StopReason } from "./generation-event.js";
+import { getLlamaRuntime, type GpuSetting } from "./llama-runtime.js";
+import { tokenizePrompt } from "./prompt-tokens.js";
+import type { SamplingOptions } from "./sampling-options.js";
+import { SequencePool } from "./sequence-pool.js";
+import { chooseThreadCount } from "./thread-count.js";
+import { TokenTextStream } from "./token-text-stream.js";
+
+/** Tokens of recent context the repeat penalty looks at. */
+const REPEAT_PENALTY_WINDOW = 64;
+
+/** Options of {@link SaigaEngine.create}. */
+export interface SaigaEngineOptions {
+  /** Local GGUF file (see resolveModelPath for `demo` and `hf:` sources). */
+  modelPath: string;
+  /** Chat format. Default: `auto`. */
+  chatFormat?: ChatFormatName;
+  /** System prompt when a conversation has none. Default: none (empty system message). */
+  systemPrompt?: string;
+  /** Tokens per sequence. Default: 2048. */
+  contextSize?: number;
+  /** Concurrent generations (sequences of the context). Default: 1. */
+  sequences?: number;
+  /** Tokens per evaluation batch. Default: 512. */
+  batchSize?: number;
+  /** CPU threads, or `auto` for the physical cores. Default: `auto`. */
+  threads?: number | "auto";
+  /** GPU backend. Default: `auto`. */
+  gpu?: GpuSetting;
+  /** Layers to offload to the GPU. Default: `auto`. */
+  gpuLayers?: number | "auto";
+  /** Default sampling for requests that do not set their own. */
+  sampling: SamplingOptions;
+  /** A GGUF LoRA adapter applied to the context. Default: none. */
+  adapterPath?: string;
+  log?: Logger;
+  /** Aborts loading. */
+  signal?: AbortSignal;
+}
+
+/** One generation request. */
+export interface GenerateRequest {
+  /** The conversation; it must end with a user message. A missing system message gets the default one. */
+  messages: readonly ChatMessage[];
+  /** Overrides of the engine's default sampling. */
+  sampling?: Partial<SamplingOptions>;
+}
+
+/** What the engine runs on, for start-up reports and `--json` output. */
+export interface EngineInfo {
+  modelPath: string;
+  /** `cuda`, `vulkan`, `metal` or `cpu`. */
+  gpu: string;
+  gpuLayers: number;
+  threads: number;
+  contextSize: number;
+  sequences: number;
+  chatFormat: string;
+  adapterPath: string | null;
+}
+
+/** A loaded model serving generations. Create with {@link SaigaEngine.create}; `close()` when done. */
+export class SaigaEngine {
+  private readonly pool: SequencePool;
+  private readonly closeController = new AbortController();
+  private readonly active = new Set<Promise<unknown>>();
+  private closing?: Promise<void>;
+
+  private constructor(
+    readonly model: LlamaModel,
+    private readonly context: LlamaContext,
+    readonly chatWrapper: ChatWrapper,
+    readonly info: EngineInfo,
+    private readonly options: SaigaEngineOptions,
+  ) {
+    this.pool = new SequencePool(context);
+  }
+
+  /** Loads the model and creates the context. */
+  static async create(options: SaigaEngineOptions): Promise<SaigaEngine> {
+    const llama = await getLlamaRuntime(options.gpu ?? "auto", options.log);
+    const threads = chooseThreadCount(options.threads ?? "auto");
+    let model: LlamaModel;
+    try {
+      model = await llama.loadModel({
+        modelPath: options.modelPath,
+        gpuLayers: options.gpuLayers ?? "auto",
+        loadSignal: options.signal,
+      });
+    } catch (error) {
+      throw new ModelLoadError(`Could not load ${options.modelPath}: ${(error as Error).message}`, { cause: error });
+    }
+    try {
+      const template = model.fileInfo.metadata.tokenizer?.chat_template;
+      const format = options.chatFormat ?? "auto";
+      const selected = selectChatWrapper(format, typeof template === "string" ? template : undefined);
+      if (format === "llama3") requireSpecialTokens(model, "llama3", ["<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]);
+      const contextSize = options.contextSize ?? 2048;
+      const sequences = options.sequences ?? 1;
+      const context = await model.createContext({
+        contextSize,
+        sequences,
+        batchSize: options.batchSize ?? 512,
+        threads,
+        lora: options.adapterPath ? { adapters: [{ filePath: options.adapterPath }] } : undefined,
+        createSignal: options.signal,
+      });
+      const info: EngineInfo = {
+        modelPath: options.modelPath,
+        gpu: llama.gpu === false ? "cpu" : llama.gpu,
+        gpuLayers: model.gpuLayers,
+        threads,
+        contextSize: context.contextSize,
+        sequences,
+        chatFormat: selected.description,
+        adapterPath: options.adapterPath ?? null,
+      };
+      options.log?.info(info, "engine ready");
+      return new SaigaEngine(model, context, selected.wrapper, info, options);
+    } catch (error) {
+      await model.dispose();
+      if (error instanceof EngineError) throw error;
+      throw new ModelLoadError(`Could not create a context for ${options.modelPath}: ${(error as Error).message}`, {
+        cause: error,
+      });
+    }
+  }
+
+  /** Renders a conversation exactly as {@link generate} would (trimmed to the context). */
+  buildPrompt(messages: readonly ChatMessage[], maxTokens = this.options.sampling.maxTokens): BuiltPrompt {
+    return buildPrompt(this.model, this.chatWrapper, messages, {
+      defaultSystemPrompt: this.options.systemPrompt ?? "",
+      contextSize: this.info.contextSize,
+      reserveTokens: maxTokens,
+    });
+  }
+
+  /**
+   * Answers the conversation: yields `delta` events as text is generated and one final `end`
+   * event with the whole text and the statistics. Aborting `signal` ends the answer early with
+   * stop reason `aborted` (the text so far is still returned).
+   * @throws {PromptTooLongError} when the newest message alone does not fit the context
+   */
+  async *generate(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerationEvent, void, void> {
+    if (this.closing) throw new EngineError("ENGINE_CLOSED", "The engine is closed.");
+    let finish = () => {};
+    const finished = new Promise<void>((resolve) => (finish = resolve));
+    this.active.add(finished);
+    const abort = AbortSignal.any([this.closeController.signal, ...(signal ? [signal] : [])]);
+    try {
+      yield* this.run(request, abort);
+    } finally {
+      this.active.delete(finished);
+      finish();
+    }
+  }
+
+  private async *run(request: GenerateRequest, signal: AbortSignal): AsyncGenerator<GenerationEvent, void, void> {
+    const sampling = { ...this.options.sampling, ...request.sampling };
+    const started = performance.now();
+    const prompt = this.buildPrompt(request.messages, sampling.maxTokens);
+    const stopTokens = new Set(
+      prompt.stopTriggers.map((trigger) => tokenizePrompt(this.model, trigger)).flatMap((t) => (t.length === 1 ? t : [])),
+    );
+    const sequence = await this.pool.acquire(prompt.tokens, signal);
+    try {
+      // Keep the longest prefix of the prompt that the sequence already evaluated; at least one
+      // token must be evaluated again to get the logits of the next one.
+      const reused = Math.min(
+        sequence.compareContextTokens(prompt.tokens).firstDifferentIndex,
+        prompt.tokens.length - 1,
+      );
+      if (reused < sequence.nextTokenIndex) {
+        await sequence.eraseContextTokenRanges([{ start: reused, end: sequence.nextTokenIndex }]);
+      }
+      const recent: Token[] = prompt.tokens.slice(-REPEAT_PENALTY_WINDOW);
+      const text = new TokenTextStream(this.model);
+      let answer = "";
+      let completionTokens = 0;
+      let firstTokenAt: number | undefined;
+      let stopReason: StopReason = "eos";
+      const tokens = sequence.evaluate(prompt.tokens.slice(reused), {
+        temperature: sampling.temperature,
+        topK: sampling.topK,
+        topP: sampling.topP,
+        seed: sampling.seed ?? undefined,
+        repeatPenalty:
+          sampling.repeatPenalty > 1
+            ? { penalty: sampling.repeatPenalty, punishTokens: () => recent.slice(-REPEAT_PENALTY_WINDOW) }
+            : undefined,
+      });
+      for await (const token of tokens) {
+        if (signal.aborted) {
+          stopReason = "aborted";
+          break;
+        }
+        if (stopTokens.has(token)) break;
+        firstTokenAt ??= performance.now();
+        completionTokens++;
+        recent.push(token);
+        const delta = text.push(token);
+        if (delta) {
+          answer += delta;
+          yield { type: "delta", text: delta };
+        }
+        if (completionTokens >= sampling.maxTokens) {
+          stopReason = "maxTokens";
+          break;
+        }
+        if (sequence.nextTokenIndex + 1 >= sequence.contextSize) {
+          stopReason = "contextFull";
+          break;
+        }
+      }
+      const tail = text.flush();
+      if (tail) {
+        answer += tail;
+        yield { type: "delta", text: tail };
+      }
+      const ended = performance.now();
+      const stats: GenerationStats = {
+        promptTokens: prompt.tokens.length,
+        reusedPromptTokens: reused,
+        completionTokens,
+        timeToFirstTokenMs: round((firstTokenAt ?? ended) - started),
+        tokensPerSecond:
+          completionTokens > 1 && firstTokenAt !== undefined
+            ? round(((completionTokens - 1) * 1000) / (ended - firstTokenAt))
+            : 0,
+        totalMs: round(ended - started),
+        stopReason,
+        droppedMessages: prompt.droppedMessages,
+      };
+      yield { type: "end", text: answer, stats };
+    } finally {
+      this.pool.release(sequence);
+    }
+  }
+
+  /** Collects a whole answer (for callers that do not stream). */
+  async complete(request: GenerateRequest, signal?: AbortSignal): Promise<{ text: string; stats: GenerationStats }> {
+    for await (const event of this.generate(request, signal)) {
+      if (event.type === "end") return { text: event.text, stats: event.stats };
+    }
+    throw new EngineError("GENERATION_INCOMPLETE", "The generation ended without a result.");
+  }
+
+  /** Stops running generations (they end as `aborted`), then frees the context and the model. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closeController.abort(new EngineError("ENGINE_CLOSED", "The engine is closed."));
+      this.pool.rejectWaiters(new EngineError("ENGINE_CLOSED", "The engine is closed."));
+      await Promise.allSettled([...this.active]);
+      await this.context.dispose();
+      await this.model.dispose();
+    })();
+    return this.closing;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+}
+
+function requireSpecialTokens(model: LlamaModel, format: string, texts: readonly string[]): void {
+  for (const text of texts) {
+    const tokens = model.tokenize(text, true);
+    if (tokens.length !== 1 || !model.isSpecialToken(tokens[0])) throw new ChatFormatMismatchError(format, text);
+  }
+}
+
+function round(value: number): number {
+  return Math.round(value * 100) / 100;
+}

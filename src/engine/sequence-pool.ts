@@ -1,0 +1,75 @@
+// Hands out the sequences of one llama.cpp context to concurrent generations. A free sequence
+// that already holds the longest prefix of the new prompt is preferred, so a chat's next turn
+// only evaluates its new tokens (KV reuse); among equals the least recently used one is taken.
+import type { LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
+
+interface Waiter {
+  prompt: readonly Token[];
+  resolve: (sequence: LlamaContextSequence) => void;
+  reject: (reason: unknown) => void;
+}
+
+/** A pool over all sequences of `context`. */
+export class SequencePool {
+  private readonly free: LlamaContextSequence[] = [];
+  private readonly lastUsed = new Map<LlamaContextSequence, number>();
+  private readonly waiters: Waiter[] = [];
+  private useCounter = 0;
+
+  /** Sequences in the pool. */
+  readonly size: number;
+
+  constructor(context: LlamaContext) {
+    while (context.sequencesLeft > 0) this.free.push(context.getSequence());
+    this.size = this.free.length;
+  }
+
+  /** Waits for a free sequence, preferring one whose state starts like `prompt`. */
+  acquire(prompt: readonly Token[], signal?: AbortSignal): Promise<LlamaContextSequence> {
+    signal?.throwIfAborted();
+    const best = this.takeBest(prompt);
+    if (best) return Promise.resolve(best);
+    return new Promise((resolve, reject) => {
+      const waiter: Waiter = { prompt, resolve, reject };
+      this.waiters.push(waiter);
+      signal?.addEventListener(
+        "abort",
+        () => {
+          const index = this.waiters.indexOf(waiter);
+          if (index >= 0) this.waiters.splice(index, 1);
+          reject(signal.reason);
+        },
+        { once: true },
+      );
+    });
+  }
+
+  /** Returns a sequence to the pool (its tokens stay for reuse) or to the next waiter. */
+  release(sequence: LlamaContextSequence): void {
+    this.lastUsed.set(sequence, ++this.useCounter);
+    const waiter = this.waiters.shift();
+    if (waiter) waiter.resolve(sequence);
+    else this.free.push(sequence);
+  }
+
+  /** Rejects everything still waiting; used on close. */
+  rejectWaiters(reason: unknown): void {
+    for (const waiter of this.waiters.splice(0)) waiter.reject(reason);
+  }
+
+  private takeBest(prompt: readonly Token[]): LlamaContextSequence | undefined {
+    let bestIndex = -1;
+    let bestPrefix = -1;
+    let bestUse = Infinity;
+    this.free.forEach((sequence, index) => {
+      const prefix = sequence.compareContextTokens(prompt as Token[]).firstDifferentIndex;
+      const used = this.lastUsed.get(sequence) ?? 0;
+      if (prefix > bestPrefix || (prefix === bestPrefix && used < bestUse)) {
+        bestIndex = index;
+        bestPrefix = prefix;
+        bestUse = used;
+      }
+    });
+    return bestIndex >= 0 ? this.free.splice(bestIndex, 1)[0] : undefined;
+  }
+}

@@ -1,0 +1,116 @@
+// Generation on the demo model through real llama.cpp: streaming, determinism, limits, abort,
+// trimming and the too-long error. (The demo model's replies are gibberish by construction.)
+import { describe, expect, it } from "vitest";
+import { PromptTooLongError, type ChatMessage, type GenerationEvent } from "../src/engine/index.js";
+import { testEngine } from "./helpers/test-engine.js";
+
+const ask = (content: string): ChatMessage[] => [{ role: "user", content }];
+
+async function collect(events: AsyncIterable<GenerationEvent>) {
+  const deltas: string[] = [];
+  for await (const event of events) {
+    if (event.type === "delta") deltas.push(event.text);
+    else return { deltas, end: event };
+  }
+  throw new Error("no end event");
+}
+
+describe("generate", () => {
+  it("streams deltas that add up to the final text, and reports stats", async () => {
+    const engine = await testEngine();
+    const { deltas, end } = await collect(engine.generate({ messages: ask("Привет!"), sampling: { maxTokens: 16, seed: 1 } }));
+    expect(deltas.join("")).toBe(end.text);
+    expect(deltas.every((delta) => !delta.endsWith("\uFFFD"))).toBe(true);
+    expect(end.stats.promptTokens).toBeGreaterThan(100);
+    expect(end.stats.completionTokens).toBeGreaterThan(0);
+    expect(end.stats.completionTokens).toBeLessThanOrEqual(16);
+    expect(end.stats.timeToFirstTokenMs).toBeGreaterThan(0);
+    expect(["eos", "maxTokens"]).toContain(end.stats.stopReason);
+  });
+
+  it("is deterministic with a fixed seed, and another seed gives another answer", async () => {
+    const engine = await testEngine();
+    const request = (seed: number) => ({ messages: ask("Расскажи сказку"), sampling: { temperature: 1, maxTokens: 24, seed } });
+    const first = await engine.complete(request(42));
+    const second = await engine.complete(request(42));
+    const other = await engine.complete(request(43));
+    expect(second.text).toBe(first.text);
+    expect(first.text.length).toBeGreaterThan(0);
+    expect(other.text).not.toBe(first.text);
+  });
+
+  it("stops at maxTokens", async () => {
+    const engine = await testEngine();
+    // Greedy decoding on the demo model does not reach EOS within 5 tokens for this prompt.
+    const { stats } = await engine.complete({ messages: ask("a"), sampling: { temperature: 0, maxTokens: 5 } });
+    expect(stats.stopReason).toBe("maxTokens");
+    expect(stats.completionTokens).toBe(5);
+  });
+
+  it("stops when the signal aborts, keeping the text so far", async () => {
+    const engine = await testEngine();
+    const controller = new AbortController();
+    let deltas = 0;
+    let end: Extract<GenerationEvent, { type: "end" }> | undefined;
+    for await (const event of engine.generate(
+      { messages: ask("long"), sampling: { maxTokens: 500, temperature: 1, seed: 5 } },
+      controller.signal,
+    )) {
+      if (event.type === "delta" && ++deltas === 3) controller.abort();
+      if (event.type === "end") end = event;
+    }
+    expect(end?.stats.stopReason).toBe("aborted");
+    expect(end?.stats.completionTokens).toBeLessThan(10);
+  });
+
+  it("serves two conversations at once on two sequences", async () => {
+    const engine = await testEngine();
+    const [a, b] = await Promise.all([
+      engine.complete({ messages: ask("first"), sampling: { maxTokens: 12, seed: 1 } }),
+      engine.complete({ messages: ask("second"), sampling: { maxTokens: 12, seed: 2 } }),
+    ]);
+    expect(a.stats.completionTokens).toBeGreaterThan(0);
+    expect(b.stats.completionTokens).toBeGreaterThan(0);
+  });
+
+  it("reuses the evaluated tokens of the previous turn of a conversation", async () => {
+    const engine = await testEngine({ sequences: 1 });
+    const turn1: ChatMessage[] = ask("Первый вопрос");
+    const first = await engine.complete({ messages: turn1, sampling: { maxTokens: 8, seed: 3 } });
+    const turn2: ChatMessage[] = [...turn1, { role: "assistant", content: first.text }, { role: "user", content: "Второй" }];
+    const second = await engine.complete({ messages: turn2, sampling: { maxTokens: 8, seed: 3 } });
+    expect(second.stats.reusedPromptTokens).toBeGreaterThanOrEqual(first.stats.promptTokens);
+  });
+});
+
+describe("context limits", () => {
+  it("trims the oldest turns, keeping the system prompt and the newest user turn", async () => {
+    const engine = await testEngine({ contextSize: 512 });
+    const history: ChatMessage[] = [{ role: "system", content: "SYSTEM-PROMPT" }];
+    for (let turn = 1; turn <= 12; turn++) {
+      history.push({ role: "user", content: `question ${turn} ` + "x".repeat(40) });
+      history.push({ role: "assistant", content: `answer ${turn} ` + "y".repeat(40) });
+    }
+    history.push({ role: "user", content: "the newest question" });
+    const prompt = engine.buildPrompt(history, 100);
+    expect(prompt.droppedMessages).toBeGreaterThan(0);
+    expect(prompt.tokens.length).toBeLessThanOrEqual(512 - 100);
+    expect(prompt.messages[0]).toEqual({ role: "system", content: "SYSTEM-PROMPT" });
+    expect(prompt.messages.at(-1)).toEqual({ role: "user", content: "the newest question" });
+    expect(prompt.messages[1]?.role).toBe("user"); // whole turns go, never half of one
+    // What stays is the newest part of the history, in order.
+    expect(prompt.messages.slice(1, -1)).toEqual(history.slice(history.length - prompt.messages.length + 1, -1));
+    const { stats } = await engine.complete({ messages: history, sampling: { maxTokens: 100 } });
+    expect(stats.droppedMessages).toBe(prompt.droppedMessages);
+  });
+
+  it("gives a clear error for one message longer than the context", async () => {
+    const engine = await testEngine({ contextSize: 256 });
+    const generation = engine.complete({ messages: ask("слово ".repeat(400)), sampling: { maxTokens: 32 } });
+    await expect(generation).rejects.toBeInstanceOf(PromptTooLongError);
+    await expect(generation).rejects.toThrow(/too long.*Send a shorter message/);
+    // The engine is still usable afterwards.
+    const { stats } = await engine.complete({ messages: ask("ok"), sampling: { maxTokens: 4 } });
+    expect(stats.completionTokens).toBeGreaterThan(0);
+  });
+});
