@@ -12,7 +12,8 @@ import {
 import { toChatHistory } from "../src/engine/chat-formats/to-chat-history.js";
 import { demoModelPath, testEngine } from "./helpers/test-engine.js";
 
-const SAIGA_PROMPT = "Ты — Сайга, русскоязычный автоматический ассистент. Ты разговариваешь с людьми и помогаешь им.";
+const SAIGA_PROMPT =
+  "Ты — Сайга, русскоязычный автоматический ассистент. Ты разговариваешь с людьми и помогаешь им.";
 const BOS = 1;
 const EOS = 2;
 
@@ -62,7 +63,18 @@ describe("saiga_v2", () => {
       { role: "user", content: "U" },
     ]);
     const t = (text: string) => engine.model.tokenize(text);
-    expect(prompt.tokens).toEqual([BOS, ...t("system\nS"), EOS, ...t("\n"), BOS, ...t("user\nU"), EOS, ...t("\n"), BOS, ...t("bot\n")]);
+    expect(prompt.tokens).toEqual([
+      BOS,
+      ...t("system\nS"),
+      EOS,
+      ...t("\n"),
+      BOS,
+      ...t("user\nU"),
+      EOS,
+      ...t("\n"),
+      BOS,
+      ...t("bot\n"),
+    ]);
   });
 
   it("keeps typed special-token text as text in user and system messages", async () => {
@@ -74,7 +86,9 @@ describe("saiga_v2", () => {
     // Structure only: 3 messages → 3 BOS + 2 EOS; the typed ones are bytes.
     expect(prompt.tokens.filter((token) => token === BOS)).toHaveLength(3);
     expect(prompt.tokens.filter((token) => token === EOS)).toHaveLength(2);
-    expect(prompt.tokens.some((token) => engine.model.isSpecialToken(token) && token !== BOS && token !== EOS)).toBe(false);
+    expect(
+      prompt.tokens.some((token) => engine.model.isSpecialToken(token) && token !== BOS && token !== EOS),
+    ).toBe(false);
     expect(text).toContain(`<s>user\n${injected}</s>\n`);
   });
 });
@@ -133,7 +147,8 @@ describe("llama3", () => {
 function showLlama3(text: LlamaText): string {
   return text.values
     .map((value) => {
-      if (value instanceof SpecialToken) return value.value === "BOS" ? "<|begin_of_text|>" : `<${value.value}>`;
+      if (value instanceof SpecialToken)
+        return value.value === "BOS" ? "<|begin_of_text|>" : `<${value.value}>`;
       if (value instanceof SpecialTokensText) return value.value;
       return value.includes("<|") ? `«${value}»` : value;
     })
@@ -142,7 +157,11 @@ function showLlama3(text: LlamaText): string {
 
 describe("SaigaV2ChatWrapper", () => {
   it("ends generation at EOS", () => {
-    const state = new SaigaV2ChatWrapper().generateContextState({ chatHistory: toChatHistory([{ role: "user", content: "x" }]) });
-    expect(state.stopGenerationTriggers.map((trigger) => trigger.values)).toEqual([[new SpecialToken("EOS")]]);
+    const state = new SaigaV2ChatWrapper().generateContextState({
+      chatHistory: toChatHistory([{ role: "user", content: "x" }]),
+    });
+    expect(state.stopGenerationTriggers.map((trigger) => trigger.values)).toEqual([
+      [new SpecialToken("EOS")],
+    ]);
   });
 });

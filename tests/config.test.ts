@@ -31,7 +31,11 @@ describe("loadConfig", () => {
         SAIGA_MODEL_CHAT_FORMAT: "llama3",
       },
     });
-    expect(config.telegram).toEqual({ token: "123456:secret", apiRoot: "http://127.0.0.1:8081", adminIds: [11, 22, 33] });
+    expect(config.telegram).toEqual({
+      token: "123456:secret",
+      apiRoot: "http://127.0.0.1:8081",
+      adminIds: [11, 22, 33],
+    });
     expect(config.model.source).toBe("/models/saiga.gguf");
     expect(config.model.contextSize).toBe(4096);
     expect(config.model.threads).toBe(3);

@@ -18,7 +18,9 @@ async function collect(events: AsyncIterable<GenerationEvent>) {
 describe("generate", () => {
   it("streams deltas that add up to the final text, and reports stats", async () => {
     const engine = await testEngine();
-    const { deltas, end } = await collect(engine.generate({ messages: ask("Привет!"), sampling: { maxTokens: 16, seed: 1 } }));
+    const { deltas, end } = await collect(
+      engine.generate({ messages: ask("Привет!"), sampling: { maxTokens: 16, seed: 1 } }),
+    );
     expect(deltas.join("")).toBe(end.text);
     expect(deltas.every((delta) => !delta.endsWith("\uFFFD"))).toBe(true);
     expect(end.stats.promptTokens).toBeGreaterThan(100);
@@ -30,7 +32,10 @@ describe("generate", () => {
 
   it("is deterministic with a fixed seed, and another seed gives another answer", async () => {
     const engine = await testEngine();
-    const request = (seed: number) => ({ messages: ask("Расскажи сказку"), sampling: { temperature: 1, maxTokens: 24, seed } });
+    const request = (seed: number) => ({
+      messages: ask("Расскажи сказку"),
+      sampling: { temperature: 1, maxTokens: 24, seed },
+    });
     const first = await engine.complete(request(42));
     const second = await engine.complete(request(42));
     const other = await engine.complete(request(43));
@@ -42,7 +47,10 @@ describe("generate", () => {
   it("stops at maxTokens", async () => {
     const engine = await testEngine();
     // Greedy decoding on the demo model does not reach EOS within 5 tokens for this prompt.
-    const { stats } = await engine.complete({ messages: ask("a"), sampling: { temperature: 0, maxTokens: 5 } });
+    const { stats } = await engine.complete({
+      messages: ask("a"),
+      sampling: { temperature: 0, maxTokens: 5 },
+    });
     expect(stats.stopReason).toBe("maxTokens");
     expect(stats.completionTokens).toBe(5);
   });
@@ -77,7 +85,11 @@ describe("generate", () => {
     const engine = await testEngine({ sequences: 1 });
     const turn1: ChatMessage[] = ask("Первый вопрос");
     const first = await engine.complete({ messages: turn1, sampling: { maxTokens: 8, seed: 3 } });
-    const turn2: ChatMessage[] = [...turn1, { role: "assistant", content: first.text }, { role: "user", content: "Второй" }];
+    const turn2: ChatMessage[] = [
+      ...turn1,
+      { role: "assistant", content: first.text },
+      { role: "user", content: "Второй" },
+    ];
     const second = await engine.complete({ messages: turn2, sampling: { maxTokens: 8, seed: 3 } });
     expect(second.stats.reusedPromptTokens).toBeGreaterThanOrEqual(first.stats.promptTokens);
   });
@@ -99,7 +111,9 @@ describe("context limits", () => {
     expect(prompt.messages.at(-1)).toEqual({ role: "user", content: "the newest question" });
     expect(prompt.messages[1]?.role).toBe("user"); // whole turns go, never half of one
     // What stays is the newest part of the history, in order.
-    expect(prompt.messages.slice(1, -1)).toEqual(history.slice(history.length - prompt.messages.length + 1, -1));
+    expect(prompt.messages.slice(1, -1)).toEqual(
+      history.slice(history.length - prompt.messages.length + 1, -1),
+    );
     const { stats } = await engine.complete({ messages: history, sampling: { maxTokens: 100 } });
     expect(stats.droppedMessages).toBe(prompt.droppedMessages);
   });

@@ -21,7 +21,10 @@ describe("the logger", () => {
     const log = createLogger({ format, destination: out.stream, secrets: [TOKEN], level: "debug" });
     log.info({ token: TOKEN, telegram: { token: TOKEN } }, "configured");
     log.info(`calling https://api.telegram.org/bot${TOKEN}/getMe`);
-    log.error({ err: new Error(`request to /bot${encodeURIComponent(TOKEN)}/sendMessage failed`) }, "send failed");
+    log.error(
+      { err: new Error(`request to /bot${encodeURIComponent(TOKEN)}/sendMessage failed`) },
+      "send failed",
+    );
     log.debug({ url: `http://127.0.0.1:8081/bot${TOKEN}/getUpdates?offset=1` }, "polling");
     const text = out.text();
     expect(text).toContain("configured");

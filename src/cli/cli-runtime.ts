@@ -17,7 +17,11 @@ export function startCli(command: Command, overrides: Record<string, unknown> = 
   const globals = command.optsWithGlobals<{ config?: string; logLevel?: string }>();
   const cliOverrides = { ...overrides, ...(globals.logLevel ? { "log.level": globals.logLevel } : {}) };
   const config = loadConfig({ file: globals.config, overrides: withoutUndefined(cliOverrides) });
-  const log = createLogger({ level: config.log.level, format: config.log.format, secrets: [config.telegram.token] });
+  const log = createLogger({
+    level: config.log.level,
+    format: config.log.format,
+    secrets: [config.telegram.token],
+  });
   return { config, log };
 }
 

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/index.js";
 import { EngineError } from "../engine/index.js";
+import { GgufError } from "../gguf/index.js";
 import { redactSecrets } from "../log/index.js";
 import { chatCommand } from "./commands/chat-command.js";
 import { modelCommand } from "./commands/model-command.js";
@@ -21,7 +22,10 @@ export function buildProgram(): Command {
         "Settings come from config/default.yaml, the file given by --config or SAIGA_CONFIG, and environment variables.",
     )
     .version(version, "-V, --version")
-    .option("-c, --config <file>", "YAML file with settings merged over config/default.yaml (env: SAIGA_CONFIG)")
+    .option(
+      "-c, --config <file>",
+      "YAML file with settings merged over config/default.yaml (env: SAIGA_CONFIG)",
+    )
     .option("--log-level <level>", "trace, debug, info, warn, error, fatal or silent (env: LOG_LEVEL)")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
@@ -51,7 +55,7 @@ function reportError(error: unknown): number {
     process.stderr.write(`saiga: ${error.message}\n`);
     return 2;
   }
-  if (error instanceof EngineError) {
+  if (error instanceof EngineError || error instanceof GgufError) {
     process.stderr.write(`saiga: ${error.message}\n`);
     return 1;
   }

@@ -3,7 +3,9 @@
 // the merged result, and its error messages are what an operator sees on a bad value.
 import { z } from "zod";
 
-const positiveInt = z.number({ invalid_type_error: "expected a whole number" }).int("expected a whole number");
+const positiveInt = z
+  .number({ invalid_type_error: "expected a whole number" })
+  .int("expected a whole number");
 
 /** A count that may also be `auto` (the engine chooses). */
 const autoOrCount = (min: number) =>

@@ -24,7 +24,13 @@ export interface EnvOverride {
 
 /** `model.contextSize` → `SAIGA_MODEL_CONTEXT_SIZE`. */
 export function envNameOf(path: string): string {
-  return "SAIGA_" + path.replace(/([a-z0-9])([A-Z])/g, "$1_$2").replace(/\./g, "_").toUpperCase();
+  return (
+    "SAIGA_" +
+    path
+      .replace(/([a-z0-9])([A-Z])/g, "$1_$2")
+      .replace(/\./g, "_")
+      .toUpperCase()
+  );
 }
 
 /** Every leaf setting path in `defaults` with its default value. */
@@ -55,7 +61,12 @@ export function readEnvOverrides(env: NodeJS.ProcessEnv, defaults: Record<string
     const path = byVariable.get(variable);
     if (path === undefined) {
       if (variable.startsWith("SAIGA_") && !NON_SETTING_VARIABLES.has(variable)) {
-        throw new ConfigError(variable, text, "unknown setting (see config/default.yaml for the names)", "environment");
+        throw new ConfigError(
+          variable,
+          text,
+          "unknown setting (see config/default.yaml for the names)",
+          "environment",
+        );
       }
       continue;
     }

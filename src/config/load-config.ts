@@ -51,10 +51,17 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   const issue = result.error.issues[0] as ZodIssue;
   const path = issue.path.join(".");
   const value = getPath(merged, issue.path);
-  const source = sources.get(path) ?? (issue.code === "unrecognized_keys" ? (file ?? DEFAULT_CONFIG_FILE) : DEFAULT_CONFIG_FILE);
+  const source =
+    sources.get(path) ??
+    (issue.code === "unrecognized_keys" ? (file ?? DEFAULT_CONFIG_FILE) : DEFAULT_CONFIG_FILE);
   if (issue.code === "unrecognized_keys") {
     const names = issue.keys.map((key) => (path ? `${path}.${key}` : key));
-    throw new ConfigError(names.join(", "), undefined, "unknown setting (see config/default.yaml for the names)", source);
+    throw new ConfigError(
+      names.join(", "),
+      undefined,
+      "unknown setting (see config/default.yaml for the names)",
+      source,
+    );
   }
   const shown = path === "telegram.token" ? "[REDACTED]" : value;
   const hint = sources.has(path) ? "" : ` (env ${envNameOf(path)})`;
@@ -65,7 +72,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
 const operatorErrorMap: ZodErrorMap = (issue, context) => {
   // Keep messages the schema wrote itself; replace zod's generic "Expected number, received string".
   if (issue.code === "invalid_type" && /^(Expected|Required)/.test(context.defaultError)) {
-    const kinds: Record<string, string> = { number: "a number", string: "text", array: "a list", object: "a mapping of settings" };
+    const kinds: Record<string, string> = {
+      number: "a number",
+      string: "text",
+      array: "a list",
+      object: "a mapping of settings",
+    };
     return { message: `expected ${kinds[issue.expected] ?? issue.expected}` };
   }
   return { message: context.defaultError };
@@ -76,7 +88,12 @@ function readYamlObject(file: string): Record<string, unknown> {
   try {
     text = readFileSync(file, "utf8");
   } catch (error) {
-    throw new ConfigError("config file", file, `a readable YAML file (${(error as Error).message})`, "SAIGA_CONFIG");
+    throw new ConfigError(
+      "config file",
+      file,
+      `a readable YAML file (${(error as Error).message})`,
+      "SAIGA_CONFIG",
+    );
   }
   let parsed: unknown;
   try {

@@ -42,7 +42,9 @@ export function buildPrompt(
 ): BuiltPrompt {
   const last = conversation[conversation.length - 1];
   if (!last || last.role !== "user") {
-    throw new InvalidConversationError("The conversation must end with a user message for the model to answer.");
+    throw new InvalidConversationError(
+      "The conversation must end with a user message for the model to answer.",
+    );
   }
   const [system, history] = splitSystem(conversation, options.defaultSystemPrompt);
   const budget = options.contextSize - Math.min(options.reserveTokens, Math.floor(options.contextSize / 2));
@@ -57,7 +59,13 @@ export function buildPrompt(
     const state = wrapper.generateContextState({ chatHistory });
     const tokens = tokenizePrompt(model, state.contextText);
     if (tokens.length <= budget) {
-      return { text: state.contextText, tokens, messages, droppedMessages: start, stopTriggers: state.stopGenerationTriggers };
+      return {
+        text: state.contextText,
+        tokens,
+        messages,
+        droppedMessages: start,
+        stopTriggers: state.stopGenerationTriggers,
+      };
     }
     if (start >= history.length - 1) throw new PromptTooLongError(tokens.length, budget, options.contextSize);
     start++;
@@ -65,7 +73,10 @@ export function buildPrompt(
   }
 }
 
-function splitSystem(conversation: readonly ChatMessage[], defaultSystemPrompt: string): [ChatMessage, ChatMessage[]] {
+function splitSystem(
+  conversation: readonly ChatMessage[],
+  defaultSystemPrompt: string,
+): [ChatMessage, ChatMessage[]] {
   const [first, ...rest] = conversation;
   if (first?.role === "system") return [first, checkNoSystem(rest)];
   return [{ role: "system", content: defaultSystemPrompt }, checkNoSystem(conversation)];

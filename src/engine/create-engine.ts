@@ -10,7 +10,9 @@ export const DEMO_MODEL_NOTICE =
   "MODEL=demo: a tiny model with random weights, made for tests and for trying the plumbing; its replies are gibberish by construction. Set MODEL to a Saiga GGUF for real answers.";
 
 /** Options of {@link createEngine} that the configuration does not hold. */
-export interface CreateEngineOptions extends Partial<Omit<SaigaEngineOptions, "modelPath" | "log" | "sampling">> {
+export interface CreateEngineOptions extends Partial<
+  Omit<SaigaEngineOptions, "modelPath" | "log" | "sampling">
+> {
   log?: Logger;
 }
 
@@ -22,7 +24,10 @@ export function modelsDirOf(config: Config): string {
 /** Resolves and loads the configured model. */
 export async function createEngine(config: Config, options: CreateEngineOptions = {}): Promise<SaigaEngine> {
   const { log, ...overrides } = options;
-  const modelPath = await resolveModelPath(config.model.source, { modelsDir: modelsDirOf(config), signal: options.signal });
+  const modelPath = await resolveModelPath(config.model.source, {
+    modelsDir: modelsDirOf(config),
+    signal: options.signal,
+  });
   if (config.model.source === "demo") log?.warn(DEMO_MODEL_NOTICE);
   return SaigaEngine.create({
     modelPath,

@@ -1,11 +1,22 @@
 // The engine: model loading, chat formats, prompt building and generation. It knows nothing of
 // Telegram or Redis; channels and the queue worker sit on top of it.
-export { SaigaEngine, type SaigaEngineOptions, type GenerateRequest, type EngineInfo } from "./saiga-engine.js";
+export {
+  SaigaEngine,
+  type SaigaEngineOptions,
+  type GenerateRequest,
+  type EngineInfo,
+} from "./saiga-engine.js";
 export { createEngine, modelsDirOf, DEMO_MODEL_NOTICE, type CreateEngineOptions } from "./create-engine.js";
 export { resolveModelPath, ensureDemoModel, DEMO_MODEL_FILE } from "./resolve-model-path.js";
 export { chatMessageSchema, chatMessagesSchema, type ChatMessage } from "./chat-message.js";
 export { samplingOptionsSchema, type SamplingOptions } from "./sampling-options.js";
-export type { GenerationEvent, GenerationStats, StopReason, DeltaEvent, EndEvent } from "./generation-event.js";
+export type {
+  GenerationEvent,
+  GenerationStats,
+  StopReason,
+  DeltaEvent,
+  EndEvent,
+} from "./generation-event.js";
 export { buildPrompt, type BuiltPrompt, type BuildPromptOptions } from "./build-prompt.js";
 export { tokenizePrompt, displayPrompt } from "./prompt-tokens.js";
 export { selectChatWrapper, type ChatFormatName } from "./chat-formats/select-chat-wrapper.js";

@@ -11,7 +11,8 @@ export function tokenizePrompt(model: LlamaModel, text: LlamaText): Token[] {
   const pieces: (string | Token)[] = [];
   for (const value of text.values) {
     if (typeof value === "string") pieces.push(value);
-    else if (value instanceof SpecialTokensText) pieces.push(...value.tokenizeSpecialTokensOnly(model.tokenizer));
+    else if (value instanceof SpecialTokensText)
+      pieces.push(...value.tokenizeSpecialTokensOnly(model.tokenizer));
     else pieces.push(...specialTokenIds(model, value));
   }
   const tokens: Token[] = [];

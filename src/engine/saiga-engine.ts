@@ -31,8 +31,11 @@ export interface SaigaEngineOptions {
   sequences?: number;
   /** Tokens per evaluation batch. Default: 512. */
   batchSize?: number;
-  /** CPU threads, or `auto` for the physical cores. Default: `auto`. */
-  threads?: number | "auto";
+  /**
+   * CPU threads: a number, `auto` (the physical cores) or `llama-default` (node-llama-cpp's own
+   * choice, which oversubscribes small machines; kept for benchmarks). Default: `auto`.
+   */
+  threads?: number | "auto" | "llama-default";
   /** GPU backend. Default: `auto`. */
   gpu?: GpuSetting;
   /** Layers to offload to the GPU. Default: `auto`. */
@@ -87,7 +90,8 @@ export class SaigaEngine {
   /** Loads the model and creates the context. */
   static async create(options: SaigaEngineOptions): Promise<SaigaEngine> {
     const llama = await getLlamaRuntime(options.gpu ?? "auto", options.log);
-    const threads = chooseThreadCount(options.threads ?? "auto");
+    const threads =
+      options.threads === "llama-default" ? undefined : chooseThreadCount(options.threads ?? "auto");
     let model: LlamaModel;
     try {
       model = await llama.loadModel({
@@ -96,13 +100,16 @@ export class SaigaEngine {
         loadSignal: options.signal,
       });
     } catch (error) {
-      throw new ModelLoadError(`Could not load ${options.modelPath}: ${(error as Error).message}`, { cause: error });
+      throw new ModelLoadError(`Could not load ${options.modelPath}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     try {
       const template = model.fileInfo.metadata.tokenizer?.chat_template;
       const format = options.chatFormat ?? "auto";
       const selected = selectChatWrapper(format, typeof template === "string" ? template : undefined);
-      if (format === "llama3") requireSpecialTokens(model, "llama3", ["<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]);
+      if (format === "llama3")
+        requireSpecialTokens(model, "llama3", ["<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]);
       const contextSize = options.contextSize ?? 2048;
       const sequences = options.sequences ?? 1;
       const context = await model.createContext({
@@ -117,7 +124,7 @@ export class SaigaEngine {
         modelPath: options.modelPath,
         gpu: llama.gpu === false ? "cpu" : llama.gpu,
         gpuLayers: model.gpuLayers,
-        threads,
+        threads: context.idealThreads,
         contextSize: context.contextSize,
         sequences,
         chatFormat: selected.description,
@@ -128,9 +135,12 @@ export class SaigaEngine {
     } catch (error) {
       await model.dispose();
       if (error instanceof EngineError) throw error;
-      throw new ModelLoadError(`Could not create a context for ${options.modelPath}: ${(error as Error).message}`, {
-        cause: error,
-      });
+      throw new ModelLoadError(
+        `Could not create a context for ${options.modelPath}: ${(error as Error).message}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -149,7 +159,10 @@ export class SaigaEngine {
    * stop reason `aborted` (the text so far is still returned).
    * @throws {PromptTooLongError} when the newest message alone does not fit the context
    */
-  async *generate(request: GenerateRequest, signal?: AbortSignal): AsyncGenerator<GenerationEvent, void, void> {
+  async *generate(
+    request: GenerateRequest,
+    signal?: AbortSignal,
+  ): AsyncGenerator<GenerationEvent, void, void> {
     if (this.closing) throw new EngineError("ENGINE_CLOSED", "The engine is closed.");
     let finish = () => {};
     const finished = new Promise<void>((resolve) => (finish = resolve));
@@ -163,12 +176,17 @@ export class SaigaEngine {
     }
   }
 
-  private async *run(request: GenerateRequest, signal: AbortSignal): AsyncGenerator<GenerationEvent, void, void> {
+  private async *run(
+    request: GenerateRequest,
+    signal: AbortSignal,
+  ): AsyncGenerator<GenerationEvent, void, void> {
     const sampling = { ...this.options.sampling, ...request.sampling };
     const started = performance.now();
     const prompt = this.buildPrompt(request.messages, sampling.maxTokens);
     const stopTokens = new Set(
-      prompt.stopTriggers.map((trigger) => tokenizePrompt(this.model, trigger)).flatMap((t) => (t.length === 1 ? t : [])),
+      prompt.stopTriggers
+        .map((trigger) => tokenizePrompt(this.model, trigger))
+        .flatMap((t) => (t.length === 1 ? t : [])),
     );
     const sequence = await this.pool.acquire(prompt.tokens, signal);
     try {
@@ -246,7 +264,10 @@ export class SaigaEngine {
   }
 
   /** Collects a whole answer (for callers that do not stream). */
-  async complete(request: GenerateRequest, signal?: AbortSignal): Promise<{ text: string; stats: GenerationStats }> {
+  async complete(
+    request: GenerateRequest,
+    signal?: AbortSignal,
+  ): Promise<{ text: string; stats: GenerationStats }> {
     for await (const event of this.generate(request, signal)) {
       if (event.type === "end") return { text: event.text, stats: event.stats };
     }
@@ -273,7 +294,8 @@ export class SaigaEngine {
 function requireSpecialTokens(model: LlamaModel, format: string, texts: readonly string[]): void {
   for (const text of texts) {
     const tokens = model.tokenize(text, true);
-    if (tokens.length !== 1 || !model.isSpecialToken(tokens[0])) throw new ChatFormatMismatchError(format, text);
+    if (tokens.length !== 1 || !model.isSpecialToken(tokens[0]))
+      throw new ChatFormatMismatchError(format, text);
   }
 }
 

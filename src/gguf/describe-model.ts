@@ -35,7 +35,11 @@ function str(v: GgufValue | undefined): string | null {
 function num(v: GgufValue | undefined): number | null {
   if (v === undefined) return null;
   if (v.type === GgufValueType.ARRAY) {
-    if (v.itemType === GgufValueType.STRING || v.itemType === GgufValueType.BOOL || v.itemType === GgufValueType.ARRAY) {
+    if (
+      v.itemType === GgufValueType.STRING ||
+      v.itemType === GgufValueType.BOOL ||
+      v.itemType === GgufValueType.ARRAY
+    ) {
       return null;
     }
     const values: number[] = v.value.map(Number);

@@ -86,7 +86,11 @@ const TYPE_INFO: Readonly<Record<GgmlType, GgmlTypeInfo>> = {
   [GgmlType.F64]: { name: "F64", blockSize: 1, bytesPerBlock: 8 },
   [GgmlType.IQ1_M]: { name: "IQ1_M", blockSize: QK_K, bytesPerBlock: QK_K / 8 + QK_K / 16 + QK_K / 32 },
   [GgmlType.BF16]: { name: "BF16", blockSize: 1, bytesPerBlock: 2 },
-  [GgmlType.TQ1_0]: { name: "TQ1_0", blockSize: QK_K, bytesPerBlock: 2 + QK_K / 64 + (QK_K - (4 * QK_K) / 64) / 5 },
+  [GgmlType.TQ1_0]: {
+    name: "TQ1_0",
+    blockSize: QK_K,
+    bytesPerBlock: 2 + QK_K / 64 + (QK_K - (4 * QK_K) / 64) / 5,
+  },
   [GgmlType.TQ2_0]: { name: "TQ2_0", blockSize: QK_K, bytesPerBlock: 2 + QK_K / 4 },
   [GgmlType.MXFP4]: { name: "MXFP4", blockSize: 32, bytesPerBlock: 1 + 16 },
   [GgmlType.NVFP4]: { name: "NVFP4", blockSize: 64, bytesPerBlock: 4 + 32 },
@@ -103,7 +107,8 @@ export function isGgmlType(id: number): id is GgmlType {
 export function ggmlTypeInfo(type: GgmlType): GgmlTypeInfo {
   const info = TYPE_INFO[type];
   // Guards callers that bypass the type system with a raw number.
-  if (info === undefined) throw new GgufError("UNSUPPORTED_TENSOR_TYPE", `unknown ggml type id ${String(type)}`);
+  if (info === undefined)
+    throw new GgufError("UNSUPPORTED_TENSOR_TYPE", `unknown ggml type id ${String(type)}`);
   return info;
 }
 
@@ -132,7 +137,9 @@ export function tensorByteSize(type: GgmlType, dims: readonly number[]): number 
   const { blockSize, bytesPerBlock, name } = ggmlTypeInfo(type);
   const rowLength = dims[0] ?? 1;
   if (rowLength % blockSize !== 0) {
-    throw new RangeError(`row length ${rowLength} of a ${name} tensor is not a multiple of its block size ${blockSize}`);
+    throw new RangeError(
+      `row length ${rowLength} of a ${name} tensor is not a multiple of its block size ${blockSize}`,
+    );
   }
   return (tensorElementCount(dims) / blockSize) * bytesPerBlock;
 }

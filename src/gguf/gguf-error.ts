@@ -2,11 +2,7 @@
 
 /** Machine-readable reason of a {@link GgufError}. */
 export type GgufErrorCode =
-  | "BAD_MAGIC"
-  | "UNSUPPORTED_VERSION"
-  | "TRUNCATED"
-  | "INVALID"
-  | "UNSUPPORTED_TENSOR_TYPE";
+  "BAD_MAGIC" | "UNSUPPORTED_VERSION" | "TRUNCATED" | "INVALID" | "UNSUPPORTED_TENSOR_TYPE";
 
 /** Raised by the GGUF reader and writer; `code` tells callers why without parsing the message. */
 export class GgufError extends Error {

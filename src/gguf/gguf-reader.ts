@@ -35,7 +35,7 @@ export interface GgufFile {
 
 // Big enough that a LLaMA vocabulary is parsed in a handful of reads.
 const CHUNK = 1 << 20;
-// Sanity caps so that a corrupt count cannot make us allocate wildly.
+// ggml's GGML_MAX_DIMS and GGML_MAX_NAME: llama.cpp refuses files beyond them, so do we.
 const MAX_DIMS = 4;
 const MAX_NAME_BYTES = 64;
 
@@ -222,7 +222,10 @@ async function readArray(c: Cursor, key: string, path: string): Promise<GgufArra
   if (size !== undefined) {
     // Reject counts the file cannot hold before allocating for them.
     if (c.position + count * size > c.fileSize) {
-      throw new GgufError("TRUNCATED", `${path}: array ${key} of ${count} items runs past the end of the file`);
+      throw new GgufError(
+        "TRUNCATED",
+        `${path}: array ${key} of ${count} items runs past the end of the file`,
+      );
     }
     const items: (number | bigint | boolean)[] = new Array<number | bigint | boolean>(count);
     let i = 0;
@@ -236,7 +239,10 @@ async function readArray(c: Cursor, key: string, path: string): Promise<GgufArra
   if (itemType === GgufValueType.STRING) {
     // Every string takes at least its 8-byte length.
     if (c.position + count * 8 > c.fileSize) {
-      throw new GgufError("TRUNCATED", `${path}: array ${key} of ${count} strings runs past the end of the file`);
+      throw new GgufError(
+        "TRUNCATED",
+        `${path}: array ${key} of ${count} strings runs past the end of the file`,
+      );
     }
     const items = new Array<string>(count);
     for (let i = 0; i < count; i++) {
@@ -249,13 +255,19 @@ async function readArray(c: Cursor, key: string, path: string): Promise<GgufArra
   }
   if (itemType === GgufValueType.ARRAY) {
     if (c.position + count * 12 > c.fileSize) {
-      throw new GgufError("TRUNCATED", `${path}: array ${key} of ${count} arrays runs past the end of the file`);
+      throw new GgufError(
+        "TRUNCATED",
+        `${path}: array ${key} of ${count} arrays runs past the end of the file`,
+      );
     }
     const items: GgufArrayValue[] = [];
     for (let i = 0; i < count; i++) items.push(await readArray(c, key, path));
     return { type: GgufValueType.ARRAY, itemType, value: items };
   }
-  throw new GgufError("INVALID", `${path}: array ${key} has unknown item type ${ggufValueTypeName(itemType)}`);
+  throw new GgufError(
+    "INVALID",
+    `${path}: array ${key} has unknown item type ${ggufValueTypeName(itemType)}`,
+  );
 }
 
 /**
@@ -268,17 +280,25 @@ export async function readGguf(path: string): Promise<GgufFile> {
   try {
     const fileSize = (await fh.stat()).size;
     const c = new Cursor(fh, fileSize, path);
-    if (fileSize < 4) throw new GgufError("BAD_MAGIC", `${path}: too short to be a GGUF file (${fileSize} bytes)`);
+    if (fileSize < 4)
+      throw new GgufError("BAD_MAGIC", `${path}: too short to be a GGUF file (${fileSize} bytes)`);
     await c.fill(4, "magic");
     const magic = c.u32();
     if (magic !== GGUF_MAGIC) {
-      throw new GgufError("BAD_MAGIC", `${path}: not a GGUF file (magic 0x${magic.toString(16).padStart(8, "0")})`);
+      throw new GgufError(
+        "BAD_MAGIC",
+        `${path}: not a GGUF file (magic 0x${magic.toString(16).padStart(8, "0")})`,
+      );
     }
     await c.fill(4 + 8 + 8, "header");
     const version = c.u32();
     if (version !== 2 && version !== 3) {
       const hint =
-        (version & 0xffff) === 0 ? " (a big-endian file?)" : version === 1 ? " (GGUF v1 is obsolete)" : "";
+        version !== 0 && (version & 0xffff) === 0
+          ? " (a big-endian file?)"
+          : version === 1
+            ? " (GGUF v1 is obsolete)"
+            : "";
       throw new GgufError("UNSUPPORTED_VERSION", `${path}: unsupported GGUF version ${version}${hint}`);
     }
     const tensorCount = c.u64("tensor count");
@@ -308,7 +328,8 @@ export async function readGguf(path: string): Promise<GgufFile> {
     const names = new Set<string>();
     for (let i = 0; i < tensorCount; i++) {
       const name = await readString(c, `tensor name #${i}`);
-      if (Buffer.byteLength(name) >= MAX_NAME_BYTES) throw new GgufError("INVALID", `${path}: tensor name ${name} is too long`);
+      if (Buffer.byteLength(name) >= MAX_NAME_BYTES)
+        throw new GgufError("INVALID", `${path}: tensor name ${name} is too long`);
       if (names.has(name)) throw new GgufError("INVALID", `${path}: duplicate tensor ${name}`);
       names.add(name);
       await c.fill(4, `tensor ${name}`);
@@ -319,7 +340,10 @@ export async function readGguf(path: string): Promise<GgufFile> {
       for (let d = 0; d < nDims; d++) dims.push(c.u64(`dimension of ${name}`));
       const type = c.u32();
       if (!isGgmlType(type)) {
-        throw new GgufError("UNSUPPORTED_TENSOR_TYPE", `${path}: tensor ${name} has unknown ggml type ${type}`);
+        throw new GgufError(
+          "UNSUPPORTED_TENSOR_TYPE",
+          `${path}: tensor ${name} has unknown ggml type ${type}`,
+        );
       }
       const rel = c.u64(`offset of ${name}`);
       if (rel % alignment !== 0) throw new GgufError("INVALID", `${path}: tensor ${name} is not aligned`);

@@ -101,7 +101,8 @@ function arr(
     case GgufValueType.BOOL:
     case GgufValueType.STRING:
     case GgufValueType.ARRAY: {
-      const expected = itemType === GgufValueType.BOOL ? "boolean" : itemType === GgufValueType.STRING ? "string" : "object";
+      const expected =
+        itemType === GgufValueType.BOOL ? "boolean" : itemType === GgufValueType.STRING ? "string" : "object";
       for (const v of items) {
         if (typeof v !== expected) throw new RangeError(`array item ${String(v)} is not a ${expected}`);
       }

@@ -13,7 +13,8 @@ import { Q8_0_BLOCK_BYTES, Q8_0_BLOCK_SIZE, quantizeQ8_0 } from "./q8-0.js";
 export type ChunkSource<T> = Iterable<T> | AsyncIterable<T>;
 
 /** Types the writer can encode from float32 values. */
-export type GgufFloatTensorType = typeof GgmlType.F32 | typeof GgmlType.F16 | typeof GgmlType.BF16 | typeof GgmlType.Q8_0;
+export type GgufFloatTensorType =
+  typeof GgmlType.F32 | typeof GgmlType.F16 | typeof GgmlType.BF16 | typeof GgmlType.Q8_0;
 
 /** A tensor given as float32 values, encoded by the writer. */
 export interface GgufFloatTensorInput {
@@ -249,15 +250,20 @@ async function writeFloatTensor(t: GgufFloatTensorInput, expected: number, sink:
         await sink(outQ8.subarray(0, (staged / Q8_0_BLOCK_SIZE) * Q8_0_BLOCK_BYTES));
         break;
       default:
-        throw new GgufError("INVALID", `tensor ${t.name}: cannot encode float data as ${ggmlTypeName(t.type)}`);
+        throw new GgufError(
+          "INVALID",
+          `tensor ${t.name}: cannot encode float data as ${ggmlTypeName(t.type)}`,
+        );
     }
     staged = 0;
   };
 
   for await (const chunk of chunksOf(t.data)) {
-    if (!(chunk instanceof Float32Array)) throw new GgufError("INVALID", `tensor ${t.name}: data chunks must be Float32Array`);
+    if (!(chunk instanceof Float32Array))
+      throw new GgufError("INVALID", `tensor ${t.name}: data chunks must be Float32Array`);
     total += chunk.length;
-    if (total > expected) throw new GgufError("INVALID", `tensor ${t.name}: got more than the ${expected} values of its dims`);
+    if (total > expected)
+      throw new GgufError("INVALID", `tensor ${t.name}: got more than the ${expected} values of its dims`);
     let i = 0;
     while (i < chunk.length) {
       const n = Math.min(chunk.length - i, STAGE_VALUES - staged);
@@ -267,19 +273,23 @@ async function writeFloatTensor(t: GgufFloatTensorInput, expected: number, sink:
       if (staged === STAGE_VALUES) await flush();
     }
   }
-  if (total !== expected) throw new GgufError("INVALID", `tensor ${t.name}: got ${total} values, dims need ${expected}`);
+  if (total !== expected)
+    throw new GgufError("INVALID", `tensor ${t.name}: got ${total} values, dims need ${expected}`);
   await flush();
 }
 
 async function writeRawTensor(t: GgufRawTensorInput, expected: number, sink: Sink): Promise<void> {
   let total = 0;
   for await (const chunk of chunksOf(t.raw)) {
-    if (!(chunk instanceof Uint8Array)) throw new GgufError("INVALID", `tensor ${t.name}: raw chunks must be Uint8Array`);
+    if (!(chunk instanceof Uint8Array))
+      throw new GgufError("INVALID", `tensor ${t.name}: raw chunks must be Uint8Array`);
     total += chunk.length;
-    if (total > expected) throw new GgufError("INVALID", `tensor ${t.name}: got more than the ${expected} bytes of its dims`);
+    if (total > expected)
+      throw new GgufError("INVALID", `tensor ${t.name}: got more than the ${expected} bytes of its dims`);
     await sink(chunk);
   }
-  if (total !== expected) throw new GgufError("INVALID", `tensor ${t.name}: got ${total} bytes, dims need ${expected}`);
+  if (total !== expected)
+    throw new GgufError("INVALID", `tensor ${t.name}: got ${total} bytes, dims need ${expected}`);
 }
 
 /**
@@ -361,7 +371,10 @@ export async function writeGguf(path: string, input: GgufWriteInput): Promise<Gg
       if ("raw" in t) await writeRawTensor(t, byteSize, sink);
       else await writeFloatTensor(t, elements, sink);
       if (written - start !== byteSize || start !== dataOffset + tensorRel) {
-        throw new GgufError("INVALID", `tensor ${t.name}: wrote ${written - start} bytes, expected ${byteSize}`);
+        throw new GgufError(
+          "INVALID",
+          `tensor ${t.name}: wrote ${written - start} bytes, expected ${byteSize}`,
+        );
       }
       const pad = (alignment - (written % alignment)) % alignment;
       if (pad > 0) await sink(zeros.subarray(0, pad));
@@ -376,7 +389,13 @@ export async function writeGguf(path: string, input: GgufWriteInput): Promise<Gg
 
   const tensors = input.tensors.map((t, i): GgufTensorInfo => {
     const l = layout[i] ?? { rel: 0, byteSize: 0 };
-    return { name: t.name, dims: [...t.dims], type: t.type, offset: dataOffset + l.rel, byteSize: l.byteSize };
+    return {
+      name: t.name,
+      dims: [...t.dims],
+      type: t.type,
+      offset: dataOffset + l.rel,
+      byteSize: l.byteSize,
+    };
   });
   return { fileSize: written, alignment, dataOffset, tensors };
 }

@@ -1,5 +1,12 @@
 // Public surface of the GGUF module: reading, writing and generating GGUF model files.
-export { GgmlType, ggmlTypeInfo, ggmlTypeName, isGgmlType, tensorByteSize, tensorElementCount } from "./ggml-type.js";
+export {
+  GgmlType,
+  ggmlTypeInfo,
+  ggmlTypeName,
+  isGgmlType,
+  tensorByteSize,
+  tensorElementCount,
+} from "./ggml-type.js";
 export type { GgmlTypeInfo } from "./ggml-type.js";
 export { GgufError } from "./gguf-error.js";
 export type { GgufErrorCode } from "./gguf-error.js";

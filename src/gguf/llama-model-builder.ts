@@ -57,7 +57,8 @@ const FILE_TYPE: Record<LlamaWeightType, number> = {
 };
 
 function positiveInt(name: string, v: number): void {
-  if (!Number.isSafeInteger(v) || v <= 0) throw new RangeError(`${name} must be a positive integer, got ${v}`);
+  if (!Number.isSafeInteger(v) || v <= 0)
+    throw new RangeError(`${name} must be a positive integer, got ${v}`);
 }
 
 function normalWeights(seed: number, name: string, count: number, std: number): () => Iterable<Float32Array> {
@@ -83,7 +84,8 @@ export async function writeLlamaModel(path: string, options: LlamaModelOptions):
   const vocab = options.vocab ?? buildSpmVocab();
   const nVocab = vocab.tokens.length;
 
-  for (const [k, v] of Object.entries({ nEmbd, nLayer, nHead, nHeadKv, nFf, contextLength })) positiveInt(k, v);
+  for (const [k, v] of Object.entries({ nEmbd, nLayer, nHead, nHeadKv, nFf, contextLength }))
+    positiveInt(k, v);
   if (nEmbd % nHead !== 0) throw new RangeError(`nEmbd ${nEmbd} is not divisible by nHead ${nHead}`);
   if (nHead % nHeadKv !== 0) throw new RangeError(`nHead ${nHead} is not divisible by nHeadKv ${nHeadKv}`);
   const headDim = nEmbd / nHead;
@@ -100,7 +102,12 @@ export async function writeLlamaModel(path: string, options: LlamaModelOptions):
   const tensors: GgufTensorInput[] = [];
   const matrix = (name: string, rowLength: number, rows: number): void => {
     const dims = [rowLength, rows];
-    tensors.push({ name, dims, type: weightType, data: normalWeights(seed, name, tensorElementCount(dims), std) });
+    tensors.push({
+      name,
+      dims,
+      type: weightType,
+      data: normalWeights(seed, name, tensorElementCount(dims), std),
+    });
   };
   const norm = (name: string): void => {
     tensors.push({ name, dims: [nEmbd], type: GgmlType.F32, data: new Float32Array(nEmbd).fill(1) });
@@ -148,7 +155,9 @@ export async function writeLlamaModel(path: string, options: LlamaModelOptions):
     "tokenizer.ggml.add_eos_token": gguf.bool(false),
     // Without this llama.cpp prepends a space to every text, and detokenize(tokenize(s)) !== s.
     "tokenizer.ggml.add_space_prefix": gguf.bool(false),
-    ...(options.chatTemplate !== undefined ? { "tokenizer.chat_template": gguf.str(options.chatTemplate) } : {}),
+    ...(options.chatTemplate !== undefined
+      ? { "tokenizer.chat_template": gguf.str(options.chatTemplate) }
+      : {}),
     ...options.extraMetadata,
   };
 

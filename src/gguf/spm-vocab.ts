@@ -23,9 +23,11 @@ export interface SpmVocab {
 /** SentencePiece's whitespace marker (U+2581); llama.cpp maps every space to it before tokenizing. */
 export const SPM_SPACE = "\u2581";
 
-/** Ids fixed by the LLaMA layout. */
+/** Id of `<unk>` (fixed by the LLaMA layout, like the next two). */
 export const SPM_UNK_ID = 0;
+/** Id of `<s>`, the BOS token. */
 export const SPM_BOS_ID = 1;
+/** Id of `</s>`, the EOS token. */
 export const SPM_EOS_ID = 2;
 /** Id of the `<0x00>` byte token; byte b is `SPM_FIRST_BYTE_ID + b`. */
 export const SPM_FIRST_BYTE_ID = 3;
@@ -37,18 +39,7 @@ function range(from: number, to: number): string[] {
 }
 
 // Single characters worth a token of their own: printable ASCII (space is ▁), Cyrillic, common typography.
-const DEFAULT_CHARS = [
-  ...range(0x21, 0x7e),
-  ...range(0x410, 0x44f),
-  "Ё",
-  "ё",
-  "—",
-  "–",
-  "«",
-  "»",
-  "…",
-  "№",
-];
+const DEFAULT_CHARS = [...range(0x21, 0x7e), ...range(0x410, 0x44f), "Ё", "ё", "—", "–", "«", "»", "…", "№"];
 
 // A few frequent pairs so that llama.cpp's SPM merge loop has real work to do; each is a
 // concatenation of two single-character pieces, which SPM needs to reach it.

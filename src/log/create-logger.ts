@@ -19,13 +19,22 @@ export interface CreateLoggerOptions {
 }
 
 /** Object keys whose values are never logged, wherever they sit in a log object. */
-const REDACT_PATHS = ["token", "botToken", "*.token", "*.botToken", "telegram.token", "*.telegram.token", "headers.authorization"];
+const REDACT_PATHS = [
+  "token",
+  "botToken",
+  "*.token",
+  "*.botToken",
+  "telegram.token",
+  "*.telegram.token",
+  "headers.authorization",
+];
 
 /** Creates the logger every part of saiga-bot writes to. */
 export function createLogger(options: CreateLoggerOptions = {}): Logger {
   const destination = options.destination ?? process.stderr;
   const format = options.format ?? "auto";
-  const usePretty = format === "pretty" || (format === "auto" && (destination as { isTTY?: boolean }).isTTY === true);
+  const usePretty =
+    format === "pretty" || (format === "auto" && (destination as { isTTY?: boolean }).isTTY === true);
   const secrets = options.secrets ?? [];
   const stream = usePretty
     ? pretty({ destination, colorize: (destination as { isTTY?: boolean }).isTTY === true, sync: true })

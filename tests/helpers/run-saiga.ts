@@ -12,10 +12,16 @@ export interface SaigaRun {
 }
 
 /** Runs `saiga ...args` with `env` added to a clean environment (no SAIGA_ or well-known variables leak in). */
-export function runSaiga(args: string[], env: Record<string, string> = {}, input?: string): Promise<SaigaRun> {
+export function runSaiga(
+  args: string[],
+  env: Record<string, string> = {},
+  input?: string,
+): Promise<SaigaRun> {
   const base = Object.fromEntries(
     Object.entries(process.env).filter(
-      ([key]) => !key.startsWith("SAIGA_") && !["BOT_TOKEN", "MODEL", "REDIS_URL", "ADMIN_IDS", "LOG_LEVEL", "TELEGRAM_API_ROOT"].includes(key),
+      ([key]) =>
+        !key.startsWith("SAIGA_") &&
+        !["BOT_TOKEN", "MODEL", "REDIS_URL", "ADMIN_IDS", "LOG_LEVEL", "TELEGRAM_API_ROOT"].includes(key),
     ),
   );
   return new Promise((resolve, reject) => {

@@ -2,7 +2,13 @@
 // answers one message and exits (with `--json`, one JSON object for scripts and tests).
 import { createInterface } from "node:readline";
 import { Command, Option } from "commander";
-import { createEngine, DEMO_MODEL_NOTICE, type ChatMessage, type SaigaEngine, type SamplingOptions } from "../../engine/index.js";
+import {
+  createEngine,
+  DEMO_MODEL_NOTICE,
+  type ChatMessage,
+  type SaigaEngine,
+  type SamplingOptions,
+} from "../../engine/index.js";
 import { startCli } from "../cli-runtime.js";
 import { parseCountOption, parseNumberOption } from "../parse-number-option.js";
 
@@ -26,7 +32,11 @@ export function chatCommand(): Command {
     .option("--once <text>", "answer this one message and exit")
     .option("--json", "with --once: print one JSON object {text, stats, engine} instead of the streamed text")
     .option("--system <text>", "system prompt (default: model.systemPrompt, the Saiga prompt)")
-    .option("--temperature <t>", "sampling temperature, 0 = greedy (default: generation.temperature)", parseNumberOption)
+    .option(
+      "--temperature <t>",
+      "sampling temperature, 0 = greedy (default: generation.temperature)",
+      parseNumberOption,
+    )
     .option("--seed <n>", "random seed for sampling (default: generation.seed)", parseCountOption)
     .option("--max-tokens <n>", "longest answer in tokens (default: generation.maxTokens)", parseCountOption)
     .option("--adapter <file.gguf>", "apply a GGUF LoRA adapter to the model")
@@ -41,7 +51,8 @@ export function chatCommand(): Command {
       const engine = await createEngine(config, { log, sequences: 1, adapterPath: options.adapter });
       try {
         const system = options.system ?? config.model.systemPrompt;
-        if (options.once !== undefined) await answerOnce(engine, system, options.once, sampling, options.json === true);
+        if (options.once !== undefined)
+          await answerOnce(engine, system, options.once, sampling, options.json === true);
         else {
           if (config.model.source === "demo") process.stderr.write(`note: ${DEMO_MODEL_NOTICE}\n`);
           await interactiveChat(engine, system, sampling);
@@ -59,7 +70,10 @@ async function answerOnce(
   sampling: Partial<SamplingOptions>,
   json: boolean,
 ): Promise<void> {
-  const request = { messages: [{ role: "system", content: system } as const, { role: "user", content: text } as const], sampling };
+  const request = {
+    messages: [{ role: "system", content: system } as const, { role: "user", content: text } as const],
+    sampling,
+  };
   const controller = new AbortController();
   const stop = () => controller.abort();
   process.once("SIGINT", stop);
@@ -67,7 +81,9 @@ async function answerOnce(
     for await (const event of engine.generate(request, controller.signal)) {
       if (event.type === "delta" && !json) process.stdout.write(event.text);
       if (event.type === "end") {
-        process.stdout.write(json ? JSON.stringify({ text: event.text, stats: event.stats, engine: engine.info }) + "\n" : "\n");
+        process.stdout.write(
+          json ? JSON.stringify({ text: event.text, stats: event.stats, engine: engine.info }) + "\n" : "\n",
+        );
       }
     }
   } finally {
@@ -75,7 +91,11 @@ async function answerOnce(
   }
 }
 
-async function interactiveChat(engine: SaigaEngine, initialSystem: string, sampling: Partial<SamplingOptions>) {
+async function interactiveChat(
+  engine: SaigaEngine,
+  initialSystem: string,
+  sampling: Partial<SamplingOptions>,
+) {
   const terminal = process.stdin.isTTY === true;
   const lines = createInterface({ input: process.stdin, output: process.stdout, terminal, prompt: "> " });
   let system = initialSystem;
@@ -83,14 +103,17 @@ async function interactiveChat(engine: SaigaEngine, initialSystem: string, sampl
   let generation: AbortController | undefined;
   let interruptedAt = 0;
 
-  lines.on("SIGINT", () => {
+  const interrupt = () => {
     if (generation) return generation.abort();
     // At the prompt, a second Ctrl-C within two seconds quits.
     if (Date.now() - interruptedAt < 2000) return lines.close();
     interruptedAt = Date.now();
     process.stdout.write("\n(Ctrl-C again or Ctrl-D to quit)\n");
-    lines.prompt();
-  });
+    if (terminal) lines.prompt();
+  };
+  // readline sees Ctrl-C on a terminal; with piped input it arrives as a signal.
+  lines.on("SIGINT", interrupt);
+  process.on("SIGINT", interrupt);
 
   if (terminal) lines.prompt();
   for await (const line of lines) {
@@ -129,6 +152,7 @@ async function interactiveChat(engine: SaigaEngine, initialSystem: string, sampl
     }
     if (terminal) lines.prompt();
   }
+  process.off("SIGINT", interrupt);
   lines.close();
 }
 

@@ -16,7 +16,10 @@ export function modelCommand(): Command {
         "vocabulary. " +
         DEMO_MODEL_NOTICE,
     )
-    .option("--out <path>", "where to write it (default: <models dir>/saiga-demo.gguf, the file MODEL=demo uses)")
+    .option(
+      "--out <path>",
+      "where to write it (default: <models dir>/saiga-demo.gguf, the file MODEL=demo uses)",
+    )
     .action(async (options: { out?: string }, command: Command) => {
       let file: string;
       if (options.out) {

@@ -2,7 +2,12 @@
 import { readFile } from "node:fs/promises";
 import { Command, Option } from "commander";
 import { CHAT_FORMATS } from "../../config/index.js";
-import { chatMessagesSchema, createEngine, displayPrompt, InvalidConversationError } from "../../engine/index.js";
+import {
+  chatMessagesSchema,
+  createEngine,
+  displayPrompt,
+  InvalidConversationError,
+} from "../../engine/index.js";
 import { startCli } from "../cli-runtime.js";
 
 export function promptCommand(): Command {
@@ -14,21 +19,34 @@ export function promptCommand(): Command {
         "roles system, user and assistant; the last message must be from the user.",
     )
     .requiredOption("--messages <file.json>", "the conversation")
-    .addOption(new Option("--format <format>", "chat format (default: model.chatFormat)").choices(CHAT_FORMATS))
+    .addOption(
+      new Option("--format <format>", "chat format (default: model.chatFormat)").choices(CHAT_FORMATS),
+    )
     .option("--tokens", "print the token ids (one JSON array) instead of the text")
     .addOption(new Option("--model <source>", "model: a GGUF path, an hf: URI or demo (env: MODEL)"))
-    .action(async (options: { messages: string; format?: string; tokens?: boolean; model?: string }, command: Command) => {
-      const { config, log } = startCli(command, { "model.chatFormat": options.format, "model.source": options.model });
-      const messages = await readMessages(options.messages);
-      const engine = await createEngine(config, { log, sequences: 1 });
-      try {
-        const prompt = engine.buildPrompt(messages);
-        process.stdout.write(options.tokens ? JSON.stringify(prompt.tokens) + "\n" : displayPrompt(engine.model, prompt.text));
-        if (prompt.droppedMessages > 0) log.info(`${prompt.droppedMessages} old messages left out to fit the context`);
-      } finally {
-        await engine.close();
-      }
-    });
+    .action(
+      async (
+        options: { messages: string; format?: string; tokens?: boolean; model?: string },
+        command: Command,
+      ) => {
+        const { config, log } = startCli(command, {
+          "model.chatFormat": options.format,
+          "model.source": options.model,
+        });
+        const messages = await readMessages(options.messages);
+        const engine = await createEngine(config, { log, sequences: 1 });
+        try {
+          const prompt = engine.buildPrompt(messages);
+          process.stdout.write(
+            options.tokens ? JSON.stringify(prompt.tokens) + "\n" : displayPrompt(engine.model, prompt.text),
+          );
+          if (prompt.droppedMessages > 0)
+            log.info(`${prompt.droppedMessages} old messages left out to fit the context`);
+        } finally {
+          await engine.close();
+        }
+      },
+    );
 }
 
 async function readMessages(file: string) {

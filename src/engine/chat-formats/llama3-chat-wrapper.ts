@@ -14,7 +14,9 @@ import { historyItemRole, historyItemText, isGenerationPrompt } from "./chat-his
 export class Llama3ChatWrapper extends ChatWrapper {
   readonly wrapperName = "llama3";
 
-  override generateContextState({ chatHistory }: ChatWrapperGenerateContextStateOptions): ChatWrapperGeneratedContextState {
+  override generateContextState({
+    chatHistory,
+  }: ChatWrapperGenerateContextStateOptions): ChatWrapperGeneratedContextState {
     const messages = chatHistory.map((item, index) => {
       const header = LlamaText([
         new SpecialTokensText("<|start_header_id|>"),

@@ -16,7 +16,9 @@ const ROLE_NAMES = { system: "system", user: "user", assistant: "bot" } as const
 export class SaigaV2ChatWrapper extends ChatWrapper {
   readonly wrapperName = "saiga_v2";
 
-  override generateContextState({ chatHistory }: ChatWrapperGenerateContextStateOptions): ChatWrapperGeneratedContextState {
+  override generateContextState({
+    chatHistory,
+  }: ChatWrapperGenerateContextStateOptions): ChatWrapperGeneratedContextState {
     const messages = chatHistory.map((item, index) => {
       const header = LlamaText([new SpecialToken("BOS"), ROLE_NAMES[historyItemRole(item)] + "\n"]);
       if (isGenerationPrompt(chatHistory, index)) return header;

@@ -18,16 +18,26 @@ export interface SelectedChatWrapper {
  * Returns the chat wrapper for `format`.
  * @param chatTemplate the model's `tokenizer.chat_template`, if any
  */
-export function selectChatWrapper(format: ChatFormatName, chatTemplate: string | undefined): SelectedChatWrapper {
+export function selectChatWrapper(
+  format: ChatFormatName,
+  chatTemplate: string | undefined,
+): SelectedChatWrapper {
   switch (format) {
     case "saiga_v2":
       return { wrapper: new SaigaV2ChatWrapper(), description: "saiga_v2" };
     case "llama3":
       return { wrapper: new Llama3ChatWrapper(), description: "llama3" };
     case "auto":
-      if (!chatTemplate) return { wrapper: new SaigaV2ChatWrapper(), description: "saiga_v2 (the model has no chat template)" };
+      if (!chatTemplate)
+        return {
+          wrapper: new SaigaV2ChatWrapper(),
+          description: "saiga_v2 (the model has no chat template)",
+        };
       return {
-        wrapper: new JinjaTemplateChatWrapper({ template: chatTemplate, trimLeadingWhitespaceInResponses: false }),
+        wrapper: new JinjaTemplateChatWrapper({
+          template: chatTemplate,
+          trimLeadingWhitespaceInResponses: false,
+        }),
         description: "the model's own chat template",
       };
   }

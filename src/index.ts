@@ -1,0 +1,38 @@
+// saiga-bot's public API, for people who build their own bot or channel on the framework.
+// Everything not exported here is internal and may change without notice.
+export {
+  loadConfig,
+  configSchema,
+  ConfigError,
+  type Config,
+  type LoadConfigOptions,
+} from "./config/index.js";
+export { createLogger, redactSecrets, type Logger, type CreateLoggerOptions } from "./log/index.js";
+export {
+  SaigaEngine,
+  createEngine,
+  resolveModelPath,
+  buildPrompt,
+  displayPrompt,
+  tokenizePrompt,
+  selectChatWrapper,
+  SaigaV2ChatWrapper,
+  Llama3ChatWrapper,
+  chatMessageSchema,
+  samplingOptionsSchema,
+  EngineError,
+  ModelLoadError,
+  InvalidConversationError,
+  PromptTooLongError,
+  ChatFormatMismatchError,
+  DEMO_MODEL_NOTICE,
+  type SaigaEngineOptions,
+  type GenerateRequest,
+  type EngineInfo,
+  type ChatMessage,
+  type SamplingOptions,
+  type GenerationEvent,
+  type GenerationStats,
+  type StopReason,
+} from "./engine/index.js";
+export { readGguf, writeGguf, writeDemoModel, describeModel } from "./gguf/index.js";
