@@ -5,7 +5,12 @@
 import { existsSync } from "node:fs";
 import { mkdir, rename } from "node:fs/promises";
 import path from "node:path";
-import { SaigaEngine, chooseThreadCount, ensureDemoModel, physicalCoreCount } from "../src/engine/index.js";
+import {
+  SaigaEngine,
+  ensureDemoModel,
+  physicalCoreCount,
+  type ThreadCalibration,
+} from "../src/engine/index.js";
 import { GgmlType } from "../src/gguf/ggml-type.js";
 import { writeLlamaModel } from "../src/gguf/llama-model-builder.js";
 import { SAIGA_V2_JINJA_TEMPLATE } from "../src/gguf/saiga-v2-jinja-template.js";
@@ -61,15 +66,8 @@ async function syntheticModel(): Promise<string> {
   return file;
 }
 
-async function measure(
-  modelName: string,
-  modelPath: string,
-  threads: Threads,
-  parallel: number,
-  tokens: number,
-  repetitions: number,
-): Promise<Measurement> {
-  const engine = await SaigaEngine.create({
+function createEngine(modelPath: string, threads: Threads | "auto", parallel: number, tokens: number) {
+  return SaigaEngine.create({
     modelPath,
     chatFormat: "saiga_v2",
     contextSize: 512,
@@ -80,6 +78,24 @@ async function measure(
     systemPrompt: SYSTEM_PROMPT,
     sampling: { temperature: 0, topP: 1, topK: 0, repeatPenalty: 1, maxTokens: tokens, seed: 1 },
   });
+}
+
+/** What `model.threads: auto` picks for a model (measured afresh, no cache). */
+async function chosenThreads(modelPath: string): Promise<ThreadCalibration> {
+  const engine = await createEngine(modelPath, "auto", 1, 1);
+  await engine.close();
+  return { threads: engine.info.threads, measured: engine.info.threadChoice.measured ?? [] };
+}
+
+async function measure(
+  modelName: string,
+  modelPath: string,
+  threads: Threads,
+  parallel: number,
+  tokens: number,
+  repetitions: number,
+): Promise<Measurement> {
+  const engine = await createEngine(modelPath, threads, parallel, tokens);
   try {
     let best: Measurement | undefined;
     for (let repetition = 0; repetition < repetitions; repetition++) {
@@ -117,10 +133,12 @@ function mean(values: number[]): number {
 function round(value: number): number {
   return Math.round(value * 10) / 10;
 }
+function ratio(a: number, b: number): number {
+  return Number((a / b).toFixed(2));
+}
 
 async function main(): Promise<void> {
   const cores = physicalCoreCount();
-  const chosen = chooseThreadCount("auto");
   const models = [
     { name: "demo (1M, F16)", path: await ensureDemoModel(path.join(BENCH_DIR, "models")), tokens: 64 },
     { name: "synthetic 113M F16", path: await syntheticModel(), tokens: 32 },
@@ -134,10 +152,13 @@ async function main(): Promise<void> {
         `${m.aggregateTokensPerSecond} tok/s aggregate, ${m.perSequenceTokensPerSecond} tok/s per sequence, TTFT ${m.ttftMs} ms`,
     );
   };
+  const chosen = new Map<string, ThreadCalibration>();
   for (const model of models) {
+    chosen.set(model.name, await chosenThreads(model.path));
+    console.error(`${model.name}: auto chose ${JSON.stringify(chosen.get(model.name))}`);
     for (const threads of sweep) {
       // node-llama-cpp's default is very slow on small machines: fewer tokens keep the run short.
-      const tokens = threads === "llama-default" ? Math.min(16, model.tokens) : model.tokens;
+      const tokens = threads === "llama-default" ? Math.min(8, model.tokens) : model.tokens;
       for (const parallel of PARALLEL) {
         log(
           await measure(
@@ -156,19 +177,21 @@ async function main(): Promise<void> {
   const pick = (model: string, threads: string, parallel: number) =>
     measurements.find((m) => m.model === model && m.threadsSetting === threads && m.parallel === parallel);
   const checks = models.map(({ name }) => {
+    const calibration = chosen.get(name) as ThreadCalibration;
     const explicit = measurements.filter(
       (m) => m.model === name && m.parallel === 1 && m.threadsSetting !== "node-llama-cpp default",
     );
     const best = Math.max(...explicit.map((m) => m.aggregateTokensPerSecond));
-    const chosenSingle = pick(name, String(chosen), 1)?.aggregateTokensPerSecond ?? 0;
-    const chosenBatch8 = pick(name, String(chosen), 8)?.aggregateTokensPerSecond ?? 0;
+    const chosenSingle = pick(name, String(calibration.threads), 1)?.aggregateTokensPerSecond ?? 0;
+    const chosenBatch8 = pick(name, String(calibration.threads), 8)?.aggregateTokensPerSecond ?? 0;
     const defaultSingle = pick(name, "node-llama-cpp default", 1)?.aggregateTokensPerSecond ?? 0;
     return {
       model: name,
-      chosenThreads: chosen,
-      chosenVsBestSingleStream: round((chosenSingle / best) * 100) / 100,
-      chosenVsNodeLlamaCppDefault: round((chosenSingle / defaultSingle) * 10) / 10,
-      batch8VsSingleStream: round((chosenBatch8 / chosenSingle) * 100) / 100,
+      chosenThreads: calibration.threads,
+      calibration: calibration.measured,
+      chosenVsBestSingleStream: ratio(chosenSingle, best),
+      chosenVsNodeLlamaCppDefault: ratio(chosenSingle, defaultSingle),
+      batch8VsSingleStream: ratio(chosenBatch8, chosenSingle),
       targets: {
         chosenWithin10PercentOfBest: chosenSingle >= 0.9 * best,
         batch8AtLeast2x: chosenBatch8 >= 2 * chosenSingle,
@@ -189,7 +212,9 @@ async function main(): Promise<void> {
 
   const rows = measurements.map((m) => [
     m.model,
-    m.threadsSetting === String(chosen) ? `${m.threadsSetting} (chosen)` : m.threadsSetting,
+    m.threadsSetting === String(chosen.get(m.model)?.threads)
+      ? `${m.threadsSetting} (auto's choice)`
+      : m.threadsSetting,
     m.threads,
     m.parallel,
     m.aggregateTokensPerSecond,

@@ -40,6 +40,7 @@ export async function createEngine(config: Config, options: CreateEngineOptions 
     gpu: config.model.gpu,
     gpuLayers: config.model.gpuLayers,
     sampling: config.generation,
+    threadCalibrationCache: path.resolve(config.dataDir, "thread-calibration.json"),
     log,
     ...overrides,
   });

@@ -22,7 +22,8 @@ export { tokenizePrompt, displayPrompt } from "./prompt-tokens.js";
 export { selectChatWrapper, type ChatFormatName } from "./chat-formats/select-chat-wrapper.js";
 export { SaigaV2ChatWrapper } from "./chat-formats/saiga-v2-chat-wrapper.js";
 export { Llama3ChatWrapper } from "./chat-formats/llama3-chat-wrapper.js";
-export { chooseThreadCount, physicalCoreCount } from "./thread-count.js";
+export { physicalCoreCount } from "./thread-count.js";
+export { calibrateThreads, threadCandidates, type ThreadCalibration } from "./calibrate-threads.js";
 export {
   EngineError,
   ModelLoadError,

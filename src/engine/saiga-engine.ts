@@ -1,5 +1,6 @@
 // The Saiga engine: one loaded model, one context with a pool of sequences, and the generation
 // API every channel uses (terminal, queue worker, HTTP): messages in, text deltas and stats out.
+import { existsSync } from "node:fs";
 import type { ChatWrapper, LlamaContext, LlamaModel, Token } from "node-llama-cpp";
 import type { Logger } from "../log/index.js";
 import { buildPrompt, type BuiltPrompt } from "./build-prompt.js";
@@ -11,7 +12,7 @@ import { getLlamaRuntime, type GpuSetting } from "./llama-runtime.js";
 import { tokenizePrompt } from "./prompt-tokens.js";
 import type { SamplingOptions } from "./sampling-options.js";
 import { SequencePool } from "./sequence-pool.js";
-import { chooseThreadCount } from "./thread-count.js";
+import { calibrateThreads, type ThreadCalibration } from "./calibrate-threads.js";
 import { TokenTextStream } from "./token-text-stream.js";
 
 /** Tokens of recent context the repeat penalty looks at. */
@@ -32,10 +33,13 @@ export interface SaigaEngineOptions {
   /** Tokens per evaluation batch. Default: 512. */
   batchSize?: number;
   /**
-   * CPU threads: a number, `auto` (the physical cores) or `llama-default` (node-llama-cpp's own
-   * choice, which oversubscribes small machines; kept for benchmarks). Default: `auto`.
+   * CPU threads: a number, `auto` (the fastest of 1..physical cores, measured once per model and
+   * machine, see calibrate-threads.ts) or `llama-default` (node-llama-cpp's own choice, which
+   * oversubscribes small machines; kept for benchmarks). Default: `auto`.
    */
   threads?: number | "auto" | "llama-default";
+  /** JSON file caching the `auto` thread measurement. Default: none (measure at every start). */
+  threadCalibrationCache?: string;
   /** GPU backend. Default: `auto`. */
   gpu?: GpuSetting;
   /** Layers to offload to the GPU. Default: `auto`. */
@@ -64,6 +68,8 @@ export interface EngineInfo {
   gpu: string;
   gpuLayers: number;
   threads: number;
+  /** How `threads` was chosen, with the measured tokens/s per thread count for `auto`. */
+  threadChoice: { setting: string; measured?: ThreadCalibration["measured"] };
   contextSize: number;
   sequences: number;
   chatFormat: string;
@@ -89,9 +95,12 @@ export class SaigaEngine {
 
   /** Loads the model and creates the context. */
   static async create(options: SaigaEngineOptions): Promise<SaigaEngine> {
+    if (options.adapterPath && !existsSync(options.adapterPath)) {
+      throw new ModelLoadError(
+        `Adapter file not found: ${options.adapterPath}. Give the path of a GGUF LoRA adapter.`,
+      );
+    }
     const llama = await getLlamaRuntime(options.gpu ?? "auto", options.log);
-    const threads =
-      options.threads === "llama-default" ? undefined : chooseThreadCount(options.threads ?? "auto");
     let model: LlamaModel;
     try {
       model = await llama.loadModel({
@@ -110,6 +119,16 @@ export class SaigaEngine {
       const selected = selectChatWrapper(format, typeof template === "string" ? template : undefined);
       if (format === "llama3")
         requireSpecialTokens(model, "llama3", ["<|start_header_id|>", "<|end_header_id|>", "<|eot_id|>"]);
+      const threadSetting = options.threads ?? "auto";
+      const calibration =
+        threadSetting === "auto"
+          ? await calibrateThreads(model, {
+              cacheFile: options.threadCalibrationCache,
+              log: options.log,
+              signal: options.signal,
+            })
+          : undefined;
+      const threads = calibration?.threads ?? (typeof threadSetting === "number" ? threadSetting : undefined);
       const contextSize = options.contextSize ?? 2048;
       const sequences = options.sequences ?? 1;
       const context = await model.createContext({
@@ -125,6 +144,7 @@ export class SaigaEngine {
         gpu: llama.gpu === false ? "cpu" : llama.gpu,
         gpuLayers: model.gpuLayers,
         threads: context.idealThreads,
+        threadChoice: { setting: String(threadSetting), measured: calibration?.measured },
         contextSize: context.contextSize,
         sequences,
         chatFormat: selected.description,

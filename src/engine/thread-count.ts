@@ -1,6 +1,6 @@
-// Chooses how many CPU threads llama.cpp uses. Matrix math gains nothing from SMT siblings and
-// loses a lot when threads outnumber cores: node-llama-cpp's default (maxThreads, twice the math
-// cores here) decoded a small model 30–40× slower on a 2-core machine. See docs/BENCHMARKS.md.
+// Counts the physical CPU cores: the upper bound of the thread counts worth trying. Matrix math
+// gains nothing from SMT siblings and loses a lot when threads outnumber cores: node-llama-cpp's
+// default (twice the math cores here) decoded 30–100× slower on a 2-core machine.
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 
@@ -15,11 +15,6 @@ export function physicalCoreCount(cpuinfo: string | null = readCpuinfo()): numbe
     if (core !== undefined) cores.add(`${physical}:${core}`);
   }
   return cores.size > 0 ? Math.min(cores.size, usable) : usable;
-}
-
-/** The thread count for a `model.threads` setting: a number is taken as is, `auto` is the physical cores. */
-export function chooseThreadCount(setting: number | "auto"): number {
-  return setting === "auto" ? Math.max(1, physicalCoreCount()) : setting;
 }
 
 function readCpuinfo(): string | null {

@@ -46,3 +46,5 @@ export { DEMO_MODEL_NAME, DEMO_MODEL_OPTIONS, writeDemoModel } from "./demo-mode
 export { SAIGA_DEFAULT_SYSTEM_PROMPT, SAIGA_V2_JINJA_TEMPLATE } from "./saiga-v2-jinja-template.js";
 export { describeModel } from "./describe-model.js";
 export type { ModelDescription } from "./describe-model.js";
+export { writeLoraAdapter } from "./lora-adapter-writer.js";
+export type { LoraAdapterInput, LoraPair } from "./lora-adapter-writer.js";

@@ -4,7 +4,6 @@ import { createInterface } from "node:readline";
 import { Command, Option } from "commander";
 import {
   createEngine,
-  DEMO_MODEL_NOTICE,
   type ChatMessage,
   type SaigaEngine,
   type SamplingOptions,
@@ -53,10 +52,7 @@ export function chatCommand(): Command {
         const system = options.system ?? config.model.systemPrompt;
         if (options.once !== undefined)
           await answerOnce(engine, system, options.once, sampling, options.json === true);
-        else {
-          if (config.model.source === "demo") process.stderr.write(`note: ${DEMO_MODEL_NOTICE}\n`);
-          await interactiveChat(engine, system, sampling);
-        }
+        else await interactiveChat(engine, system, sampling);
       } finally {
         await engine.close();
       }
