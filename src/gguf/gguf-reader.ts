@@ -1,7 +1,7 @@
 // Reads the header of a GGUF (v2/v3) file — metadata and tensor infos — without loading tensor data.
 import { open, type FileHandle } from "node:fs/promises";
 import { GgufError } from "./gguf-error.js";
-import { GgufValueType, ggufValueTypeName } from "./gguf-value-type.js";
+import { GGUF_SCALAR_SIZE, GgufValueType, ggufValueTypeName } from "./gguf-value-type.js";
 import type { GgufArrayValue, GgufValue } from "./gguf-value.js";
 import { isGgmlType, tensorByteSize, type GgmlType } from "./ggml-type.js";
 
@@ -161,19 +161,8 @@ async function readString(c: Cursor, what: string): Promise<string> {
   return c.utf8(len);
 }
 
-const FIXED_SIZE: Partial<Record<number, number>> = {
-  [GgufValueType.UINT8]: 1,
-  [GgufValueType.INT8]: 1,
-  [GgufValueType.UINT16]: 2,
-  [GgufValueType.INT16]: 2,
-  [GgufValueType.UINT32]: 4,
-  [GgufValueType.INT32]: 4,
-  [GgufValueType.FLOAT32]: 4,
-  [GgufValueType.BOOL]: 1,
-  [GgufValueType.UINT64]: 8,
-  [GgufValueType.INT64]: 8,
-  [GgufValueType.FLOAT64]: 8,
-};
+/** Byte width of fixed-size value types, looked up by any (possibly invalid) type id read from a file. */
+const FIXED_SIZE: Partial<Record<number, number>> = GGUF_SCALAR_SIZE;
 
 function readFixed(c: Cursor, type: number): number | bigint | boolean {
   switch (type) {
