@@ -2,8 +2,6 @@
 // and a ~113M-parameter F16 synthetic model, for 1/4/8/16 parallel sequences of one context,
 // with the chosen thread count, every count from 1 to the cores, and node-llama-cpp's default.
 // Writes bench/results/engine.json and the table in docs/BENCHMARKS.md.
-import { existsSync } from "node:fs";
-import { mkdir, rename } from "node:fs/promises";
 import path from "node:path";
 import {
   SaigaEngine,
@@ -11,16 +9,8 @@ import {
   physicalCoreCount,
   type ThreadCalibration,
 } from "../src/engine/index.js";
-import { GgmlType } from "../src/gguf/ggml-type.js";
-import { writeLlamaModel } from "../src/gguf/llama-model-builder.js";
-import { SAIGA_V2_JINJA_TEMPLATE } from "../src/gguf/saiga-v2-jinja-template.js";
-import {
-  machineInfo,
-  markdownTable,
-  PROJECT_ROOT,
-  updateBenchmarksDoc,
-  writeResult,
-} from "./bench-report.js";
+import { machineInfo, markdownTable, updateBenchmarksDoc, writeResult } from "./bench-report.js";
+import { BENCH_DIR, syntheticModel } from "./synthetic-model.js";
 
 type Threads = number | "llama-default";
 
@@ -38,33 +28,11 @@ interface Measurement {
   completionTokens: number;
 }
 
-const BENCH_DIR = path.join(PROJECT_ROOT, "data/bench");
 const PARALLEL = [1, 4, 8, 16];
 // Short on purpose: the byte-level demo vocabulary spends 2 tokens per Cyrillic letter, and this
 // benchmark is about decoding; prompt evaluation shows in the time to first token.
 const SYSTEM_PROMPT = "Ты — Сайга.";
 const PROMPT = "Привет! Как дела?";
-
-/** The synthetic model the issue asks for: ~113M parameters, F16, llama architecture. */
-async function syntheticModel(): Promise<string> {
-  const file = path.join(BENCH_DIR, "synthetic-113m-f16.gguf");
-  if (!existsSync(file)) {
-    await mkdir(BENCH_DIR, { recursive: true });
-    await writeLlamaModel(`${file}.partial`, {
-      nEmbd: 768,
-      nLayer: 12,
-      nHead: 12,
-      nFf: 3072,
-      contextLength: 4096,
-      weightType: GgmlType.F16,
-      seed: 7,
-      name: "synthetic-113m-f16 (random weights)",
-      chatTemplate: SAIGA_V2_JINJA_TEMPLATE,
-    });
-    await rename(`${file}.partial`, file);
-  }
-  return file;
-}
 
 function createEngine(modelPath: string, threads: Threads | "auto", parallel: number, tokens: number) {
   return SaigaEngine.create({

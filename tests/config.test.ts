@@ -8,7 +8,7 @@ import { runSaiga } from "./helpers/run-saiga.js";
 describe("loadConfig", () => {
   it("gives the documented defaults with an empty environment", () => {
     const config = loadConfig({ env: {} });
-    expect(config.redis.url).toBe("redis://127.0.0.1:6379");
+    expect(config.redis.url).toBeNull(); // 127.0.0.1:6379, or a private redis-server for `saiga start`
     expect(config.model.source).toBe("demo");
     expect(config.model.systemPrompt).toBe(
       "Ты — Сайга, русскоязычный автоматический ассистент. Ты разговариваешь с людьми и помогаешь им.",

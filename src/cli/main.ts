@@ -7,6 +7,8 @@ import { EngineError } from "../engine/index.js";
 import { GgufError } from "../gguf/index.js";
 import { redactSecrets } from "../log/index.js";
 import { chatCommand } from "./commands/chat-command.js";
+import { engineCommand } from "./commands/engine-command.js";
+import { startCommand } from "./commands/start-command.js";
 import { modelCommand } from "./commands/model-command.js";
 import { promptCommand } from "./commands/prompt-command.js";
 
@@ -29,6 +31,8 @@ export function buildProgram(): Command {
     .option("--log-level <level>", "trace, debug, info, warn, error, fatal or silent (env: LOG_LEVEL)")
     .showHelpAfterError("(run with --help for usage)")
     .exitOverride();
+  program.addCommand(startCommand());
+  program.addCommand(engineCommand());
   program.addCommand(chatCommand());
   program.addCommand(promptCommand());
   program.addCommand(modelCommand());

@@ -35,7 +35,34 @@ export const configSchema = z
       .strict(),
     redis: z
       .object({
-        url: z.string().regex(/^rediss?:\/\//, "expected a redis:// or rediss:// URL"),
+        url: z
+          .string()
+          .regex(/^rediss?:\/\//, "expected a redis:// or rediss:// URL")
+          .nullable(),
+        prefix: z.string().regex(/^[A-Za-z0-9_-]+$/, "expected letters, digits, - or _"),
+      })
+      .strict(),
+    history: z
+      .object({
+        maxMessages: positiveInt.min(2, "expected a whole number ≥ 2"),
+        idleTtlSeconds: positiveInt.min(60, "expected a whole number of seconds ≥ 60"),
+      })
+      .strict(),
+    limits: z
+      .object({
+        messagesPerMinute: positiveInt.min(0, "expected a whole number ≥ 0 (0 = no limit)"),
+        dailyTokens: positiveInt.min(0, "expected a whole number ≥ 0 (0 = no limit)"),
+        dedupeTtlSeconds: positiveInt.min(1, "expected a whole number of seconds ≥ 1"),
+      })
+      .strict(),
+    queue: z
+      .object({
+        concurrency: positiveInt.min(1, "expected a whole number ≥ 1 or null").nullable(),
+        attempts: positiveInt.min(1, "expected a whole number ≥ 1"),
+        backoffMs: positiveInt.min(0, "expected a whole number of milliseconds ≥ 0"),
+        lockMs: positiveInt.min(1000, "expected a whole number of milliseconds ≥ 1000"),
+        streamMaxLength: positiveInt.min(100, "expected a whole number ≥ 100"),
+        streamTtlSeconds: positiveInt.min(10, "expected a whole number of seconds ≥ 10"),
       })
       .strict(),
     model: z

@@ -46,6 +46,11 @@ export interface SaigaEngineOptions {
   gpuLayers?: number | "auto";
   /** Default sampling for requests that do not set their own. */
   sampling: SamplingOptions;
+  /**
+   * Reuse the KV cache of the prompt prefix a sequence already holds (a chat's next turn only
+   * evaluates its new tokens). Off only to measure what it saves. Default: true.
+   */
+  reusePrefix?: boolean;
   /** A GGUF LoRA adapter applied to the context. Default: none. */
   adapterPath?: string;
   log?: Logger;
@@ -212,10 +217,13 @@ export class SaigaEngine {
     try {
       // Keep the longest prefix of the prompt that the sequence already evaluated; at least one
       // token must be evaluated again to get the logits of the next one.
-      const reused = Math.min(
-        sequence.compareContextTokens(prompt.tokens).firstDifferentIndex,
-        prompt.tokens.length - 1,
-      );
+      const reused =
+        this.options.reusePrefix === false
+          ? 0
+          : Math.min(
+              sequence.compareContextTokens(prompt.tokens).firstDifferentIndex,
+              prompt.tokens.length - 1,
+            );
       if (reused < sequence.nextTokenIndex) {
         await sequence.eraseContextTokenRanges([{ start: reused, end: sequence.nextTokenIndex }]);
       }

@@ -1,0 +1,198 @@
+// The engine worker (`saiga engine`): a BullMQ worker that answers chats with an engine. Per job it takes the
+// chat's lease (one generation per chat anywhere), fixes which user messages the answer covers,
+// streams the text to the request's token stream and appends the answer to the history.
+import path from "node:path";
+import { DelayedError, Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Logger } from "../log/index.js";
+import { ChatLease } from "../queue/chat-lease.js";
+import { GENERATE_QUEUE, generateJobSchema } from "../queue/generate-job.js";
+import { TokenStreamWriter } from "../queue/token-stream.js";
+import type { ChatStore, StoredTurn } from "../store/chat-store.js";
+import type { RedisKeys } from "../store/redis-keys.js";
+import type { ChatMessage } from "./chat-message.js";
+import type { GenerationBackend } from "./generation-backend.js";
+import type { SamplingOptions } from "./sampling-options.js";
+
+/** Options of {@link EngineWorker}. */
+export interface EngineWorkerOptions {
+  engine: GenerationBackend;
+  /** BullMQ's blocking connection (maxRetriesPerRequest: null). */
+  connection: Redis;
+  /** Connection for the store, leases and token streams. */
+  redis: Redis;
+  keys: RedisKeys;
+  store: ChatStore;
+  /** System prompt for chats without their own. */
+  systemPrompt: string;
+  /** Generations at once. Default: 1. */
+  concurrency?: number;
+  /** Job lock and lease lifetime: a killed worker's job moves on after this. Default: 30000 ms. */
+  lockMs?: number;
+  /** Token stream cap and TTL. Defaults: 4000 entries, 600 s. */
+  streamMaxLength?: number;
+  streamTtlSeconds?: number;
+  /** How long a job waits before trying a busy chat's lease again. Default: 100 ms. */
+  leaseRetryMs?: number;
+  log?: Logger;
+}
+
+/** Serves `generate` jobs until closed. */
+export class EngineWorker {
+  readonly worker: Worker;
+  private readonly lease: ChatLease;
+  private readonly subscriber: Redis;
+  private readonly running = new Map<string, AbortController>();
+  private closing?: Promise<void>;
+
+  constructor(private readonly options: EngineWorkerOptions) {
+    const lockMs = options.lockMs ?? 30_000;
+    this.lease = new ChatLease(options.redis, options.keys, lockMs);
+    this.subscriber = options.redis.duplicate();
+    void this.subscriber.subscribe(options.keys.cancelChannel());
+    this.subscriber.on("message", (_channel: string, requestId: string) => {
+      this.running.get(requestId)?.abort(new Error("cancelled"));
+    });
+    this.worker = new Worker(GENERATE_QUEUE, (job, token) => this.process(job, token), {
+      connection: options.connection,
+      prefix: options.keys.queuePrefix(),
+      concurrency: options.concurrency ?? 1,
+      lockDuration: lockMs,
+      stalledInterval: Math.max(1000, Math.floor(lockMs / 2)),
+      maxStalledCount: 3,
+    });
+    this.worker.on("failed", (job, error) =>
+      options.log?.warn({ requestId: job?.id, err: error, attempts: job?.attemptsMade }, "generation failed"),
+    );
+    this.worker.on("error", (error) => options.log?.error({ err: error }, "worker error"));
+  }
+
+  private async process(job: Job, token?: string): Promise<Record<string, unknown>> {
+    const { chatId, answer } = generateJobSchema.parse(job.data);
+    const requestId = job.id as string;
+    const { redis, keys } = this.options;
+    if (await redis.exists(keys.cancelled(requestId))) return { cancelled: true };
+
+    if (!(await this.lease.acquire(chatId, requestId))) {
+      // Another answer of this chat is being generated: try again shortly, without using an attempt.
+      await job.moveToDelayed(Date.now() + (this.options.leaseRetryMs ?? 100), token);
+      throw new DelayedError();
+    }
+    const abort = new AbortController();
+    this.running.set(requestId, abort);
+    const lockMs = this.options.lockMs ?? 30_000;
+    const renew = setInterval(
+      () => void this.lease.acquire(chatId, requestId).catch(() => undefined),
+      lockMs / 3,
+    );
+    const stream = new TokenStreamWriter(
+      redis,
+      keys,
+      requestId,
+      this.options.streamMaxLength ?? 4000,
+      this.options.streamTtlSeconds ?? 600,
+    );
+    try {
+      return await this.answer(job, chatId, answer, stream, abort.signal);
+    } catch (error) {
+      // Readers wait for an `end`: after the last attempt, tell them the answer will not come.
+      if ((job.opts.attempts ?? 1) <= job.attemptsMade + 1) {
+        await stream.end("", {}, (error as Error).message).catch(() => undefined);
+      }
+      throw error;
+    } finally {
+      clearInterval(renew);
+      this.running.delete(requestId);
+      await this.lease.release(chatId, requestId).catch(() => undefined);
+    }
+  }
+
+  private async answer(
+    job: Job,
+    chatId: string,
+    answer: number,
+    stream: TokenStreamWriter,
+    signal: AbortSignal,
+  ): Promise<Record<string, unknown>> {
+    const { store, engine, log } = this.options;
+    const requestId = job.id as string;
+    const begun = await store.beginAnswer(chatId, answer);
+    if (!begun) return { skipped: "stale answer number" };
+    // An earlier attempt stored the answer, then died before completing the job.
+    if (begun.answered) return { skipped: "already answered" };
+    const turns = await store.history(chatId, { before: begun.boundary });
+    const settings = await store.getSettings(chatId);
+    const messages = toMessages(settings.systemPrompt ?? this.options.systemPrompt, turns);
+    if (messages.at(-1)?.role !== "user") return { skipped: "nothing to answer" };
+
+    // A retried or taken-over job starts the text again: readers drop what they have.
+    if (job.attemptsMade > 0 || job.stalledCounter > 0) stream.reset();
+    const sampling: Partial<SamplingOptions> = Object.fromEntries(
+      Object.entries({
+        temperature: settings.temperature,
+        topP: settings.topP,
+        topK: settings.topK,
+        repeatPenalty: settings.repeatPenalty,
+        maxTokens: settings.maxTokens,
+      }).filter(([, value]) => value !== undefined),
+    );
+    for await (const event of engine.generate({ messages, sampling }, signal)) {
+      if (event.type === "delta") {
+        stream.delta(event.text);
+        continue;
+      }
+      if (event.stats.stopReason !== "aborted") {
+        await store.appendAssistantTurn(
+          chatId,
+          {
+            role: "assistant",
+            text: event.text,
+            time: Date.now(),
+            requestId,
+            model: path.basename(engine.info.modelPath),
+            adapter: engine.info.adapterPath ? path.basename(engine.info.adapterPath) : null,
+            promptTokens: event.stats.promptTokens,
+            completionTokens: event.stats.completionTokens,
+          },
+          // Placed right after the messages it answers, before any that arrived while it was generated.
+          { answer },
+        );
+      }
+      await stream.end(event.text, { ...event.stats });
+      log?.info({ requestId, ...event.stats }, "answered");
+      return { ...event.stats };
+    }
+    throw new Error("the engine ended without a result");
+  }
+
+  /** Waits until the worker is connected and taking jobs. */
+  async waitUntilReady(): Promise<void> {
+    await this.worker.waitUntilReady();
+  }
+
+  /**
+   * Stops taking jobs and lets the running ones finish (a graceful SIGTERM). With `force`, running
+   * generations are aborted and their jobs go back to the queue for another worker. Idempotent.
+   */
+  close(force = false): Promise<void> {
+    this.closing ??= (async () => {
+      if (force)
+        for (const controller of this.running.values()) controller.abort(new Error("worker closing"));
+      await this.worker.close(force);
+      await this.subscriber.quit().catch(() => undefined);
+    })();
+    return this.closing;
+  }
+}
+
+/** Conversation for the engine: consecutive user turns (a burst) become one user message. */
+function toMessages(systemPrompt: string, turns: readonly StoredTurn[]): ChatMessage[] {
+  const messages: ChatMessage[] = [{ role: "system", content: systemPrompt }];
+  for (const turn of turns) {
+    const last = messages.at(-1);
+    if (turn.role === "user" && last?.role === "user" && messages.length > 1)
+      last.content += "\n" + turn.text;
+    else messages.push({ role: turn.role, content: turn.text });
+  }
+  return messages;
+}

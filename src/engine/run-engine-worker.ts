@@ -1,0 +1,69 @@
+// Wires a whole engine process: Redis connections, the store, the loaded model and the worker.
+// Used by `saiga engine` (a worker on its own) and `saiga start` (everything in one process).
+import type { Config } from "../config/index.js";
+import type { Logger } from "../log/index.js";
+import { ChatStore } from "../store/chat-store.js";
+import { createRedis } from "../store/redis-connection.js";
+import { RedisKeys } from "../store/redis-keys.js";
+import { createEngine } from "./create-engine.js";
+import { EngineWorker } from "./engine-worker.js";
+import type { SaigaEngine } from "./saiga-engine.js";
+
+/** A running engine process. */
+export interface RunningEngineWorker {
+  engine: SaigaEngine;
+  worker: EngineWorker;
+  /** Graceful stop: running generations finish (or, with `force`, go back to the queue). Idempotent. */
+  close(force?: boolean): Promise<void>;
+}
+
+/** Loads the model and starts serving `generate` jobs from the Redis at `redisUrl`. */
+export async function runEngineWorker(
+  config: Config,
+  redisUrl: string,
+  log: Logger,
+): Promise<RunningEngineWorker> {
+  const engine = await createEngine(config, { log });
+  // "worker" role on both: an engine waits out a Redis restart instead of failing its jobs.
+  const redis = createRedis(redisUrl, { role: "worker", log, name: "engine" });
+  const connection = createRedis(redisUrl, { role: "worker", log, name: "engine-worker" });
+  const keys = new RedisKeys(config.redis.prefix);
+  const store = new ChatStore({
+    redis,
+    keys,
+    maxMessages: config.history.maxMessages,
+    idleTtlSeconds: config.history.idleTtlSeconds,
+    log,
+  });
+  const worker = new EngineWorker({
+    engine,
+    connection,
+    redis,
+    keys,
+    store,
+    systemPrompt: config.model.systemPrompt,
+    concurrency: config.queue.concurrency ?? config.model.sequences,
+    lockMs: config.queue.lockMs,
+    streamMaxLength: config.queue.streamMaxLength,
+    streamTtlSeconds: config.queue.streamTtlSeconds,
+    log,
+  });
+  await worker.waitUntilReady();
+  log.info(
+    { concurrency: config.queue.concurrency ?? config.model.sequences },
+    "engine worker serving generate jobs",
+  );
+  let closing: Promise<void> | undefined;
+  return {
+    engine,
+    worker,
+    close(force = false) {
+      closing ??= (async () => {
+        await worker.close(force);
+        await engine.close();
+        await Promise.all([redis.quit().catch(() => undefined), connection.quit().catch(() => undefined)]);
+      })();
+      return closing;
+    },
+  };
+}

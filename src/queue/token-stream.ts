@@ -1,0 +1,157 @@
+// Token streams: each request's text deltas go to a capped Redis Stream that any channel reads,
+// from the start or resuming after the last entry it saw. A retried job first writes a `reset`
+// entry (readers drop the partial text they have); the last entry is `end`, with the stats.
+import type { Redis } from "ioredis";
+import { z } from "zod";
+import type { RedisKeys } from "../store/redis-keys.js";
+
+/** One entry of a token stream. */
+export type TokenStreamEntry =
+  | { id: string; type: "delta"; text: string }
+  | { id: string; type: "reset" }
+  | { id: string; type: "end"; text: string; stats: Record<string, unknown>; error?: string };
+
+const statsSchema = z.record(z.unknown());
+
+/** Writes one request's stream. Commands are pipelined by ioredis in order; `end` awaits them all. */
+export class TokenStreamWriter {
+  private readonly key: string;
+  private pending: Promise<unknown>[] = [];
+  private expirySet = false;
+
+  constructor(
+    private readonly redis: Redis,
+    keys: RedisKeys,
+    requestId: string,
+    private readonly maxLength: number,
+    private readonly ttlSeconds: number,
+  ) {
+    this.key = keys.stream(requestId);
+  }
+
+  /** Tells readers to forget what they have read (a retried generation starts over). */
+  reset(): void {
+    this.add(["type", "reset"]);
+  }
+
+  delta(text: string): void {
+    this.add(["type", "delta", "text", text]);
+  }
+
+  /** The last entry: the whole text and the stats (and an error message when the generation failed). */
+  async end(text: string, stats: Record<string, unknown>, error?: string): Promise<void> {
+    this.add([
+      "type",
+      "end",
+      "text",
+      text,
+      "stats",
+      JSON.stringify(stats),
+      ...(error ? ["error", error] : []),
+    ]);
+    const pending = this.pending;
+    this.pending = [];
+    await Promise.all(pending);
+  }
+
+  private add(fields: string[]): void {
+    this.pending.push(this.redis.xadd(this.key, "MAXLEN", "~", this.maxLength, "*", ...fields));
+    // The TTL is set with the first entry (a crashed writer's stream still expires) and again at the end.
+    if (!this.expirySet || fields[1] === "end") {
+      this.pending.push(this.redis.expire(this.key, this.ttlSeconds));
+      this.expirySet = true;
+    }
+  }
+}
+
+/** Options of {@link readTokenStream}. */
+export interface ReadTokenStreamOptions {
+  /** Resume after this entry id. Default: from the start. */
+  after?: string;
+  /** Stop waiting. */
+  signal?: AbortSignal;
+  /** Longest single blocking read, in ms (the signal is checked between reads). Default: 1000. */
+  blockMs?: number;
+  /** Give up when nothing arrives for this long, in ms. Default: wait forever. */
+  idleTimeoutMs?: number;
+}
+
+/**
+ * Reads a request's stream until its `end` entry. Needs a connection of its own while it waits
+ * (XREAD BLOCK holds the connection): pass a duplicate, not a shared client.
+ */
+export async function* readTokenStream(
+  redis: Redis,
+  keys: RedisKeys,
+  requestId: string,
+  options: ReadTokenStreamOptions = {},
+): AsyncGenerator<TokenStreamEntry, void, void> {
+  const key = keys.stream(requestId);
+  let last = options.after ?? "0-0";
+  let idleSince = Date.now();
+  for (;;) {
+    options.signal?.throwIfAborted();
+    const result = await redis.xread("COUNT", 512, "BLOCK", options.blockMs ?? 1000, "STREAMS", key, last);
+    const entries = result?.[0]?.[1] ?? [];
+    if (entries.length === 0) {
+      if (options.idleTimeoutMs !== undefined && Date.now() - idleSince > options.idleTimeoutMs) return;
+      continue;
+    }
+    idleSince = Date.now();
+    for (const [id, flat] of entries) {
+      last = id;
+      const entry = parseEntry(id, flat);
+      if (!entry) continue;
+      yield entry;
+      if (entry.type === "end") return;
+    }
+  }
+}
+
+function parseEntry(id: string, flat: string[]): TokenStreamEntry | null {
+  const fields = new Map<string, string>();
+  for (let i = 0; i + 1 < flat.length; i += 2) fields.set(flat[i] as string, flat[i + 1] as string);
+  switch (fields.get("type")) {
+    case "delta":
+      return { id, type: "delta", text: fields.get("text") ?? "" };
+    case "reset":
+      return { id, type: "reset" };
+    case "end": {
+      let stats: Record<string, unknown> = {};
+      try {
+        stats = statsSchema.parse(JSON.parse(fields.get("stats") ?? "{}"));
+      } catch {
+        // a damaged stats field must not hide the answer itself
+      }
+      const error = fields.get("error");
+      return { id, type: "end", text: fields.get("text") ?? "", stats, ...(error ? { error } : {}) };
+    }
+    default:
+      return null;
+  }
+}
+
+/** Reads a stream to its end and returns the final text (applying resets), for callers that do not stream. */
+export async function readWholeAnswer(
+  redis: Redis,
+  keys: RedisKeys,
+  requestId: string,
+  options: ReadTokenStreamOptions = {},
+): Promise<{
+  text: string;
+  streamed: string;
+  stats: Record<string, unknown>;
+  error?: string;
+  resets: number;
+} | null> {
+  let streamed = "";
+  let resets = 0;
+  for await (const entry of readTokenStream(redis, keys, requestId, options)) {
+    if (entry.type === "delta") streamed += entry.text;
+    else if (entry.type === "reset") {
+      streamed = "";
+      resets++;
+    } else return { text: entry.text, streamed, stats: entry.stats, error: entry.error, resets };
+  }
+  return null;
+}

@@ -1,0 +1,21 @@
+// Redis state of chats and users: history, answer bookkeeping, settings, update dedupe, limits.
+export { RedisKeys } from "./redis-keys.js";
+export {
+  ChatStore,
+  type ChatStoreOptions,
+  type NewUserTurn,
+  type NewAssistantTurn,
+  type AppendAssistantTurnOptions,
+  type BegunAnswer,
+} from "./chat-store.js";
+export { historyTurnSchema, type HistoryTurn, type StoredTurn } from "./history-turn.js";
+export {
+  chatSettingsSchema,
+  chatSettingsPatchSchema,
+  MAX_SYSTEM_PROMPT_LENGTH,
+  type ChatSettings,
+  type ChatSettingsPatch,
+} from "./chat-settings.js";
+export { UpdateDedupe, type UpdateDedupeOptions } from "./update-dedupe.js";
+export { UserLimits, type UserLimitsOptions, type RateVerdict, type TokenQuota } from "./user-limits.js";
+export { StoreError, InvalidTurnError, InvalidSettingsError } from "./store-errors.js";

@@ -1,0 +1,61 @@
+// Every Redis key saiga-bot uses, built in one place. Keys that one script or MULTI touches
+// together share a hash tag (`{chat:42}`), so that Redis Cluster keeps them in one slot.
+
+/** Key builder for one configured prefix. */
+export class RedisKeys {
+  constructor(readonly prefix: string) {}
+
+  /** Hash tag of a chat: every per-chat key carries it. */
+  private chat(chatId: string): string {
+    return `${this.prefix}:{chat:${chatId}}`;
+  }
+
+  /** List of JSON history turns, oldest first. */
+  history(chatId: string): string {
+    return `${this.chat(chatId)}:history`;
+  }
+  /** Hash of turn bookkeeping: `appended` (turns ever appended), `next` (next answer number), `boundary:<n>`. */
+  turns(chatId: string): string {
+    return `${this.chat(chatId)}:turns`;
+  }
+  /** JSON chat settings. */
+  settings(chatId: string): string {
+    return `${this.chat(chatId)}:settings`;
+  }
+  /** The per-chat generation lease: the job that may generate for this chat now. */
+  lease(chatId: string): string {
+    return `${this.chat(chatId)}:lease`;
+  }
+  /** Remembers a Telegram update id to drop duplicates. */
+  update(updateId: number | string): string {
+    return `${this.prefix}:update:${updateId}`;
+  }
+  /** Messages of a user in one minute window. */
+  rate(userId: string, minute: number): string {
+    return `${this.prefix}:{user:${userId}}:rate:${minute}`;
+  }
+  /** Tokens a user used on one UTC day (YYYY-MM-DD). */
+  tokens(userId: string, day: string): string {
+    return `${this.prefix}:{user:${userId}}:tokens:${day}`;
+  }
+  /** Set of banned user ids. */
+  bans(): string {
+    return `${this.prefix}:bans`;
+  }
+  /** Redis Stream of one request's text deltas. */
+  stream(requestId: string): string {
+    return `${this.prefix}:{req:${requestId}}:stream`;
+  }
+  /** Marker that a request was cancelled (for jobs that have not started yet). */
+  cancelled(requestId: string): string {
+    return `${this.prefix}:{req:${requestId}}:cancelled`;
+  }
+  /** Pub/sub channel on which cancellations reach every worker. */
+  cancelChannel(): string {
+    return `${this.prefix}:cancel`;
+  }
+  /** BullMQ prefix: one hash tag for all queue keys, as BullMQ needs for Cluster. */
+  queuePrefix(): string {
+    return `{${this.prefix}-queue}`;
+  }
+}

@@ -1,0 +1,29 @@
+// Script: append a user turn and learn which answer it will be part of.
+import { CHAT_LUA_HELPERS } from "./chat-lua.js";
+import type { RedisScript } from "./run-script.js";
+
+/** See the header of the Lua text. */
+export const appendUserTurn: RedisScript = {
+  name: "saigaAppendUserTurn",
+  numberOfKeys: 3,
+  lua: `--[[
+  Appends a user turn to a chat's history, keeping the newest maxMessages.
+
+  KEYS[1] history list   KEYS[2] turns hash   KEYS[3] settings (only its TTL)
+  ARGV[1] the turn as JSON
+  ARGV[2] maxMessages
+  ARGV[3] idle TTL in ms
+
+  Returns {answer, index}: answer = turns.next (the answer this turn will be part of; 0 when
+  unset), index = the turn's absolute index (turns.appended - 1 after the increment).
+]]
+${CHAT_LUA_HELPERS}
+local len = redis.call("RPUSH", KEYS[1], ARGV[1])
+local appended = appendedCount(len - 1) + 1
+redis.call("HSET", KEYS[2], "appended", appended)
+redis.call("LTRIM", KEYS[1], -tonumber(ARGV[2]), -1)
+local answer = tonumber(redis.call("HGET", KEYS[2], "next") or "0") or 0
+touchChat(ARGV[3])
+return {answer, appended - 1}
+`,
+};

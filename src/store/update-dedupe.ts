@@ -1,0 +1,39 @@
+// Drops duplicate Telegram updates: the Bot API redelivers an update when the offset did not move
+// on (a gateway crashed between fetching and confirming), and several gateways may fetch the same.
+import type { Redis } from "ioredis";
+import type { RedisKeys } from "./redis-keys.js";
+
+/** Options of {@link UpdateDedupe}. */
+export interface UpdateDedupeOptions {
+  redis: Redis;
+  keys: RedisKeys;
+  /** How long an update id is remembered (`limits.dedupeTtlSeconds`). */
+  dedupeTtlSeconds: number;
+}
+
+/** Remembers update ids for a while, so that each update is handled once. */
+export class UpdateDedupe {
+  private readonly redis: Redis;
+  private readonly keys: RedisKeys;
+  private readonly ttlSeconds: number;
+
+  constructor(options: UpdateDedupeOptions) {
+    if (!Number.isSafeInteger(options.dedupeTtlSeconds) || options.dedupeTtlSeconds < 1) {
+      throw new RangeError(`dedupeTtlSeconds must be a whole number ≥ 1, got ${options.dedupeTtlSeconds}`);
+    }
+    this.redis = options.redis;
+    this.keys = options.keys;
+    this.ttlSeconds = options.dedupeTtlSeconds;
+  }
+
+  /** True the first time an update id is seen (within the TTL), false for a duplicate. */
+  async firstSeen(updateId: number | string): Promise<boolean> {
+    const reply = await this.redis.set(this.keys.update(updateId), "1", "EX", this.ttlSeconds, "NX");
+    return reply === "OK";
+  }
+
+  /** Forgets an update id, so that a redelivery is handled again (when handling it failed before it was durable). */
+  async forget(updateId: number | string): Promise<void> {
+    await this.redis.del(this.keys.update(updateId));
+  }
+}

@@ -1,0 +1,117 @@
+// Integration harness for the pipeline: engine workers as real child processes (`saiga engine`),
+// a producer and stream readers in the test process, all on a real Redis with a unique prefix.
+import { spawn, type ChildProcess } from "node:child_process";
+import { randomUUID } from "node:crypto";
+import path from "node:path";
+import type { Redis } from "ioredis";
+import { readWholeAnswer } from "../../src/queue/token-stream.js";
+import { GenerationQueue } from "../../src/queue/generation-queue.js";
+import { ChatStore } from "../../src/store/chat-store.js";
+import { createRedis } from "../../src/store/redis-connection.js";
+import { RedisKeys } from "../../src/store/redis-keys.js";
+import { PROJECT_ROOT, TEST_DATA_DIR } from "./run-saiga.js";
+
+/** Settings the engine workers of the tests run with (small and quick on the demo model). */
+export const WORKER_ENV = {
+  MODEL: "demo",
+  SAIGA_DATA_DIR: TEST_DATA_DIR,
+  SAIGA_MODEL_THREADS: "1",
+  SAIGA_MODEL_SEQUENCES: "4",
+  SAIGA_MODEL_CONTEXT_SIZE: "1024",
+  SAIGA_GENERATION_MAX_TOKENS: "24",
+  SAIGA_QUEUE_LOCK_MS: "2000",
+  SAIGA_QUEUE_BACKOFF_MS: "200",
+  LOG_LEVEL: "info",
+};
+
+/** An engine worker child process. */
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Everything it wrote to stderr (JSON log lines). */
+  log(): string;
+  /** SIGTERM and wait for the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts `saiga engine` and waits until it serves jobs. */
+export async function startWorker(
+  redisUrl: string,
+  prefix: string,
+  env: Record<string, string> = {},
+): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "bin/saiga.js"), "engine"], {
+    cwd: PROJECT_ROOT,
+    env: { ...process.env, ...WORKER_ENV, REDIS_URL: redisUrl, SAIGA_REDIS_PREFIX: prefix, ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let stderr = "";
+  const exited = new Promise<number | null>((resolve) => child.on("close", (code) => resolve(code)));
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker did not start:\n${stderr}`)), 60_000);
+    child.stderr!.on("data", (chunk: Buffer) => {
+      stderr += chunk.toString("utf8");
+      if (stderr.includes("engine worker serving")) {
+        clearTimeout(timer);
+        resolve();
+      }
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`worker exited with ${code}:\n${stderr}`));
+    });
+  });
+  return {
+    child,
+    log: () => stderr,
+    async stop() {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+      return exited;
+    },
+  };
+}
+
+/** Producer side of one test file: queue, store and stream readers on a fresh prefix. */
+export class PipelineClient {
+  readonly prefix = `test-${randomUUID().slice(0, 8)}`;
+  readonly keys = new RedisKeys(this.prefix);
+  readonly redis: Redis;
+  readonly store: ChatStore;
+  readonly queue: GenerationQueue;
+  private readonly readers: Redis[] = [];
+
+  constructor(readonly redisUrl: string) {
+    this.redis = createRedis(redisUrl, { role: "worker", name: "test-producer" });
+    this.store = new ChatStore({ redis: this.redis, keys: this.keys, maxMessages: 40, idleTtlSeconds: 3600 });
+    this.queue = new GenerationQueue({
+      redis: this.redis,
+      keys: this.keys,
+      store: this.store,
+      attempts: 3,
+      backoffMs: 200,
+    });
+  }
+
+  /** Reads a request's stream to its end on a connection of its own. */
+  async answer(requestId: string, timeoutMs = 60_000) {
+    const reader = this.redis.duplicate();
+    this.readers.push(reader);
+    const answer = await readWholeAnswer(reader, this.keys, requestId, { idleTimeoutMs: timeoutMs });
+    await reader.quit();
+    if (!answer) throw new Error(`no answer for ${requestId} within ${timeoutMs} ms`);
+    return answer;
+  }
+
+  /** Deletes every key of this prefix and closes the connections. */
+  async close(): Promise<void> {
+    await this.queue.queue.obliterate({ force: true }).catch(() => undefined);
+    await this.queue.close();
+    let cursor = "0";
+    do {
+      const [next, keys] = await this.redis.scan(cursor, "MATCH", `*${this.prefix}*`, "COUNT", 1000);
+      cursor = next;
+      if (keys.length > 0) await this.redis.del(...keys);
+    } while (cursor !== "0");
+    await Promise.all(this.readers.map((reader) => reader.quit().catch(() => undefined)));
+    await this.redis.quit();
+  }
+}
