@@ -113,38 +113,47 @@ async function createEngine(modelPath: string, reusePrefix: boolean): Promise<Sa
 async function throughput(engine: SaigaEngine) {
   const rows = [];
   const pipeline = new Pipeline(engine, 16);
+  // Over raw and pipeline runs alike: nothing may block the event loop for long (BullMQ locks).
   const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+  loopDelay.enable();
+  const raw = async (chats: number, run: string) => {
+    const started = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: chats }, (_, i) =>
+        engine.complete({ messages: [{ role: "user", content: `raw ${run} ${i}: Привет!` }] }),
+      ),
+    );
+    return (
+      (results.reduce((sum, r) => sum + r.stats.completionTokens, 0) * 1000) / (performance.now() - started)
+    );
+  };
+  const piped = async (chats: number, run: string) => {
+    const started = performance.now();
+    const results = await Promise.all(
+      Array.from({ length: chats }, (_, i) => pipeline.ask(`chat-${run}-${i}`, `pipe ${run} ${i}: Привет!`)),
+    );
+    return (results.reduce((sum, r) => sum + r.completionTokens, 0) * 1000) / (performance.now() - started);
+  };
   try {
     for (const chats of CHATS) {
-      const run = `${chats}-${randomUUID().slice(0, 4)}`;
-      let started = performance.now();
-      const raw = await Promise.all(
-        Array.from({ length: chats }, (_, i) =>
-          engine.complete({ messages: [{ role: "user", content: `raw ${run} ${i}: Привет!` }] }),
-        ),
-      );
-      const rawTokensPerSecond =
-        (raw.reduce((sum, r) => sum + r.stats.completionTokens, 0) * 1000) / (performance.now() - started);
-
-      loopDelay.enable();
-      started = performance.now();
-      const piped = await Promise.all(
-        Array.from({ length: chats }, (_, i) =>
-          pipeline.ask(`chat-${run}-${i}`, `pipe ${run} ${i}: Привет!`),
-        ),
-      );
-      const pipelineTokensPerSecond =
-        (piped.reduce((sum, r) => sum + r.completionTokens, 0) * 1000) / (performance.now() - started);
-      loopDelay.disable();
+      // Two rounds, alternating, best of each: the machine is noisy and the first run warms up.
+      let rawBest = 0;
+      let pipelineBest = 0;
+      for (let round = 0; round < 2; round++) {
+        const run = `${chats}-${round}-${randomUUID().slice(0, 4)}`;
+        rawBest = Math.max(rawBest, await raw(chats, run));
+        pipelineBest = Math.max(pipelineBest, await piped(chats, run));
+      }
       rows.push({
         chats,
-        pipeline_tokens_per_s: round(pipelineTokensPerSecond),
-        raw_tokens_per_s: round(rawTokensPerSecond),
-        ratio: round(pipelineTokensPerSecond / rawTokensPerSecond),
+        pipeline_tokens_per_s: round(pipelineBest),
+        raw_tokens_per_s: round(rawBest),
+        ratio: round(pipelineBest / rawBest),
       });
       console.error(JSON.stringify(rows.at(-1)));
     }
   } finally {
+    loopDelay.disable();
     await pipeline.close();
   }
   return {
@@ -177,7 +186,8 @@ async function overhead() {
   const RATE = 100;
   const REQUESTS = 500;
   try {
-    await pipeline.ask("warm-up", "hi");
+    // Warm up: JIT, scripts loaded into Redis, and a pool of reader connections opened.
+    await Promise.all(Array.from({ length: 32 }, (_, i) => pipeline.ask(`warm-up-${i}`, "hi")));
     const results: Promise<{ firstDeltaMs: number; doneMs: number }>[] = [];
     const started = performance.now();
     for (let i = 0; i < REQUESTS; i++) {
@@ -203,6 +213,10 @@ async function overhead() {
 }
 
 async function main(): Promise<void> {
+  if (process.argv.includes("--overhead-only")) {
+    console.error(JSON.stringify(await overhead())); // a quick look while tuning; writes nothing
+    process.exit(0);
+  }
   const modelPath = await syntheticModel();
   const engine = await createEngine(modelPath, true);
   const threads = engine.info.threads;

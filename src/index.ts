@@ -36,3 +36,17 @@ export {
   type StopReason,
 } from "./engine/index.js";
 export { readGguf, writeGguf, writeDemoModel, describeModel } from "./gguf/index.js";
+export {
+  ChatStore,
+  UpdateDedupe,
+  UserLimits,
+  RedisKeys,
+  createRedis,
+  ensureRedis,
+  startEmbeddedRedis,
+  type HistoryTurn,
+  type StoredTurn,
+  type ChatSettings,
+} from "./store/index.js";
+export { GenerationQueue, readTokenStream, readWholeAnswer, type TokenStreamEntry } from "./queue/index.js";
+export { EngineWorker, runEngineWorker, type GenerationBackend } from "./engine/index.js";

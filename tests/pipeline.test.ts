@@ -119,6 +119,19 @@ describe("two engine workers, many chats", () => {
     // A cancelled answer is not kept as the chat's answer.
     expect((await client.store.history(chatId)).map((t) => t.role)).toEqual(["user"]);
   });
+  it("regenerates the last answer: a new one replaces it in the history", async () => {
+    const chatId = "regenerate";
+    await client.store.updateSettings(chatId, { temperature: 1 });
+    const first = await client.queue.enqueue(chatId, { text: "придумай имя" });
+    const before = await client.answer(first.requestId);
+    const redo = await client.queue.regenerate(chatId);
+    expect(redo?.replaced).toBe(before.text);
+    expect(redo?.requestId).not.toBe(first.requestId);
+    const after = await client.answer(redo!.requestId);
+    const history = await client.store.history(chatId);
+    expect(history.map((turn) => turn.role)).toEqual(["user", "assistant"]);
+    expect(history[1]?.text).toBe(after.text);
+  });
 });
 
 describe("faults", () => {
@@ -147,6 +160,21 @@ describe("faults", () => {
     const history = await client.store.history(chatId);
     expect(history.filter((turn) => turn.role === "assistant")).toHaveLength(1);
     expect(history.at(-1)?.text).toBe(answer.text);
+  });
+
+  it("SIGTERM lets a running answer finish, then the worker exits cleanly", async () => {
+    client = new PipelineClient(REDIS_URL);
+    const worker = await startWorker(REDIS_URL, client.prefix);
+    const chatId = "sigterm";
+    await client.store.updateSettings(chatId, { maxTokens: 300, temperature: 0 });
+    const { requestId } = await client.queue.enqueue(chatId, { text: "ответь до конца" });
+    await waitFor(async () => (await client!.redis.xlen(client!.keys.stream(requestId))) > 0);
+    const reading = client.answer(requestId);
+    expect(await worker.stop()).toBe(0);
+    const answer = await reading;
+    expect(answer.stats.stopReason).toBe("maxTokens");
+    expect(answer.stats.completionTokens).toBe(300);
+    expect((await client.store.history(chatId)).at(-1)?.text).toBe(answer.text);
   });
 
   it("a corrupt stored record is skipped and the worker keeps serving", async () => {

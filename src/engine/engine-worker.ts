@@ -71,9 +71,15 @@ export class EngineWorker {
     const { chatId, answer } = generateJobSchema.parse(job.data);
     const requestId = job.id as string;
     const { redis, keys } = this.options;
-    if (await redis.exists(keys.cancelled(requestId))) return { cancelled: true };
-
-    if (!(await this.lease.acquire(chatId, requestId))) {
+    const [cancelled, leased] = await Promise.all([
+      redis.exists(keys.cancelled(requestId)),
+      this.lease.acquire(chatId, requestId),
+    ]);
+    if (cancelled) {
+      if (leased) await this.lease.release(chatId, requestId);
+      return { cancelled: true };
+    }
+    if (!leased) {
       // Another answer of this chat is being generated: try again shortly, without using an attempt.
       await job.moveToDelayed(Date.now() + (this.options.leaseRetryMs ?? 100), token);
       throw new DelayedError();
@@ -120,8 +126,10 @@ export class EngineWorker {
     if (!begun) return { skipped: "stale answer number" };
     // An earlier attempt stored the answer, then died before completing the job.
     if (begun.answered) return { skipped: "already answered" };
-    const turns = await store.history(chatId, { before: begun.boundary });
-    const settings = await store.getSettings(chatId);
+    const [turns, settings] = await Promise.all([
+      store.history(chatId, { before: begun.boundary }),
+      store.getSettings(chatId),
+    ]);
     const messages = toMessages(settings.systemPrompt ?? this.options.systemPrompt, turns);
     if (messages.at(-1)?.role !== "user") return { skipped: "nothing to answer" };
 

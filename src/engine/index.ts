@@ -31,3 +31,6 @@ export {
   PromptTooLongError,
   ChatFormatMismatchError,
 } from "./engine-errors.js";
+export { EngineWorker, type EngineWorkerOptions } from "./engine-worker.js";
+export { runEngineWorker, type RunningEngineWorker } from "./run-engine-worker.js";
+export type { GenerationBackend } from "./generation-backend.js";

@@ -81,9 +81,10 @@ export class GenerationQueue {
     const { redis, keys } = this.options;
     await redis.set(keys.cancelled(requestId), "1", "EX", this.options.cancelTtlSeconds ?? 600);
     await redis.publish(keys.cancelChannel(), requestId);
-    const job = await this.queue.getJob(requestId);
-    if (job && ((await job.isWaiting()) || (await job.isDelayed())))
-      await job.remove().catch(() => undefined);
+    const state = await this.queue.getJobState(requestId);
+    if (state === "waiting" || state === "prioritized" || state === "delayed") {
+      await this.queue.remove(requestId).catch(() => undefined); // it may have started meanwhile
+    }
   }
 
   /** 1-based position of a waiting request (1 = next), 0 when it is running or done, null when unknown. */

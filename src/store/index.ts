@@ -19,3 +19,8 @@ export {
 export { UpdateDedupe, type UpdateDedupeOptions } from "./update-dedupe.js";
 export { UserLimits, type UserLimitsOptions, type RateVerdict, type TokenQuota } from "./user-limits.js";
 export { StoreError, InvalidTurnError, InvalidSettingsError } from "./store-errors.js";
+export { createRedis, type CreateRedisOptions, type RedisRole } from "./redis-connection.js";
+export { ensureRedis, type EnsureRedisOptions, type EnsuredRedis } from "./ensure-redis.js";
+export { startEmbeddedRedis, type EmbeddedRedis, type StartEmbeddedRedisOptions } from "./embedded-redis.js";
+export { checkEvictionPolicy } from "./check-eviction-policy.js";
+export { RedisSetupError } from "./redis-setup-errors.js";
