@@ -6,6 +6,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { startEmbeddedRedis, type EmbeddedRedis } from "../src/store/embedded-redis.js";
+import { UserLimits } from "../src/store/user-limits.js";
 import { PipelineClient, startWorker, type WorkerProcess } from "./helpers/pipeline-harness.js";
 import { PROJECT_ROOT } from "./helpers/run-saiga.js";
 
@@ -51,6 +52,12 @@ describe("two engine workers, many chats", () => {
         }
       }),
     );
+    const limits = new UserLimits({
+      redis: client.redis,
+      keys: client.keys,
+      messagesPerMinute: 0,
+      dailyTokens: 0,
+    });
     for (const chatId of chats) {
       const history = await client.store.history(chatId);
       expect(history.map((turn) => turn.role)).toEqual(["user", "assistant", "user", "assistant"]);
@@ -58,6 +65,9 @@ describe("two engine workers, many chats", () => {
       expect(history[2]?.text).toBe(`${chatId} turn 2`);
       const requestIds = history.filter((t) => t.role === "assistant").map((t) => t.requestId);
       expect(new Set(requestIds).size).toBe(2);
+      // Both answers' tokens count against the user's daily quota.
+      const tokens = history.reduce((sum, t) => sum + (t.promptTokens ?? 0) + (t.completionTokens ?? 0), 0);
+      expect((await limits.quota(chatId)).used).toBe(tokens);
     }
     // Both workers took part.
     for (const worker of workers) expect(worker.log()).toContain('"msg":"answered"');

@@ -6,9 +6,10 @@ import { DelayedError, Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Logger } from "../log/index.js";
 import { ChatLease } from "../queue/chat-lease.js";
-import { GENERATE_QUEUE, generateJobSchema } from "../queue/generate-job.js";
+import { GENERATE_QUEUE, generateJobSchema, type GenerateJob } from "../queue/generate-job.js";
 import { TokenStreamWriter } from "../queue/token-stream.js";
 import type { ChatStore, StoredTurn } from "../store/chat-store.js";
+import type { UserLimits } from "../store/user-limits.js";
 import type { RedisKeys } from "../store/redis-keys.js";
 import type { ChatMessage } from "./chat-message.js";
 import type { GenerationBackend } from "./generation-backend.js";
@@ -23,6 +24,8 @@ export interface EngineWorkerOptions {
   redis: Redis;
   keys: RedisKeys;
   store: ChatStore;
+  /** Counts each answer's tokens (prompt + completion) against the asking user's daily quota. Default: not counted. */
+  limits?: UserLimits;
   /** System prompt for chats without their own. */
   systemPrompt: string;
   /** Generations at once. Default: 1. */
@@ -68,7 +71,8 @@ export class EngineWorker {
   }
 
   private async process(job: Job, token?: string): Promise<Record<string, unknown>> {
-    const { chatId, answer } = generateJobSchema.parse(job.data);
+    const data = generateJobSchema.parse(job.data);
+    const { chatId } = data;
     const requestId = job.id as string;
     const { redis, keys } = this.options;
     const [cancelled, leased] = await Promise.all([
@@ -99,7 +103,7 @@ export class EngineWorker {
       this.options.streamTtlSeconds ?? 600,
     );
     try {
-      return await this.answer(job, chatId, answer, stream, abort.signal);
+      return await this.answer(job, data, stream, abort.signal);
     } catch (error) {
       // Readers wait for an `end`: after the last attempt, tell them the answer will not come.
       if ((job.opts.attempts ?? 1) <= job.attemptsMade + 1) {
@@ -115,8 +119,7 @@ export class EngineWorker {
 
   private async answer(
     job: Job,
-    chatId: string,
-    answer: number,
+    { chatId, answer, userId }: GenerateJob,
     stream: TokenStreamWriter,
     signal: AbortSignal,
   ): Promise<Record<string, unknown>> {
@@ -165,6 +168,9 @@ export class EngineWorker {
           // Placed right after the messages it answers, before any that arrived while it was generated.
           { answer },
         );
+      }
+      if (userId && this.options.limits) {
+        await this.options.limits.addTokens(userId, event.stats.promptTokens + event.stats.completionTokens);
       }
       await stream.end(event.text, { ...event.stats });
       log?.info({ requestId, ...event.stats }, "answered");

@@ -5,6 +5,7 @@ import type { Logger } from "../log/index.js";
 import { ChatStore } from "../store/chat-store.js";
 import { createRedis } from "../store/redis-connection.js";
 import { RedisKeys } from "../store/redis-keys.js";
+import { UserLimits } from "../store/user-limits.js";
 import { createEngine } from "./create-engine.js";
 import { EngineWorker } from "./engine-worker.js";
 import type { SaigaEngine } from "./saiga-engine.js";
@@ -41,6 +42,12 @@ export async function runEngineWorker(
     redis,
     keys,
     store,
+    limits: new UserLimits({
+      redis,
+      keys,
+      messagesPerMinute: config.limits.messagesPerMinute,
+      dailyTokens: config.limits.dailyTokens,
+    }),
     systemPrompt: config.model.systemPrompt,
     concurrency: config.queue.concurrency ?? config.model.sequences,
     lockMs: config.queue.lockMs,
