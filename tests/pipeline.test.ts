@@ -187,6 +187,15 @@ describe("faults", () => {
     expect((await client.store.history(chatId)).at(-1)?.text).toBe(answer.text);
   });
 
+  it("`saiga start` serves the queue in one process and stops cleanly", async () => {
+    client = new PipelineClient(REDIS_URL);
+    const start = await startWorker(REDIS_URL, client.prefix, {}, "start");
+    const { requestId } = await client.queue.enqueue("start", { text: "привет" });
+    const answer = await client.answer(requestId);
+    expect(answer.error).toBeUndefined();
+    expect(await start.stop()).toBe(0);
+  });
+
   it("a corrupt stored record is skipped and the worker keeps serving", async () => {
     client = new PipelineClient(REDIS_URL);
     workers.push(await startWorker(REDIS_URL, client.prefix));

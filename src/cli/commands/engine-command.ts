@@ -2,10 +2,7 @@
 // Redis until SIGTERM/SIGINT, which lets running answers finish (a second signal aborts them
 // and hands their jobs back to the queue).
 import { Command } from "commander";
-import { runEngineWorker } from "../../engine/run-engine-worker.js";
-import { ensureRedis } from "../../store/ensure-redis.js";
-import { startCli } from "../cli-runtime.js";
-import { untilShutdownSignal } from "../until-shutdown-signal.js";
+import { serveEngine } from "../serve-engine.js";
 
 export function engineCommand(): Command {
   return new Command("engine")
@@ -14,15 +11,5 @@ export function engineCommand(): Command {
         "Run one per GPU or host; every worker pointing at the same REDIS_URL shares the work.\n" +
         "SIGTERM/SIGINT: finish running answers, then exit (twice: abort them; the queue retries them elsewhere).",
     )
-    .action(async (_options: unknown, command: Command) => {
-      const { config, log } = startCli(command);
-      const redis = await ensureRedis({
-        configuredUrl: config.redis.url,
-        dataDir: config.dataDir,
-        log,
-        embedded: false,
-      });
-      const running = await runEngineWorker(config, redis.url, log);
-      await untilShutdownSignal(log, (force) => running.close(force));
-    });
+    .action((_options: unknown, command: Command) => serveEngine(command, false));
 }

@@ -2,10 +2,7 @@
 // (a private redis-server when REDIS_URL is unset and none answers on 127.0.0.1:6379) and an
 // engine worker; the Telegram gateway joins it with the bot milestone.
 import { Command } from "commander";
-import { runEngineWorker } from "../../engine/run-engine-worker.js";
-import { ensureRedis } from "../../store/ensure-redis.js";
-import { startCli } from "../cli-runtime.js";
-import { untilShutdownSignal } from "../until-shutdown-signal.js";
+import { serveEngine } from "../serve-engine.js";
 
 export function startCommand(): Command {
   return new Command("start")
@@ -14,19 +11,5 @@ export function startCommand(): Command {
         "REDIS_URL is unset and nothing answers on 127.0.0.1:6379) and an engine worker.\n" +
         "SIGTERM/SIGINT: finish running answers, stop the private Redis, exit.",
     )
-    .action(async (_options: unknown, command: Command) => {
-      const { config, log } = startCli(command);
-      const redis = await ensureRedis({
-        configuredUrl: config.redis.url,
-        dataDir: config.dataDir,
-        log,
-        embedded: true,
-      });
-      try {
-        const running = await runEngineWorker(config, redis.url, log);
-        await untilShutdownSignal(log, (force) => running.close(force));
-      } finally {
-        await redis.embedded?.stop();
-      }
-    });
+    .action((_options: unknown, command: Command) => serveEngine(command, true));
 }
