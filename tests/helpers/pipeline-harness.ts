@@ -33,13 +33,14 @@ export interface WorkerProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `saiga engine` and waits until it serves jobs. */
+/** Starts `saiga engine` (or `saiga start`) and waits until it serves jobs. */
 export async function startWorker(
   redisUrl: string,
   prefix: string,
   env: Record<string, string> = {},
+  command: "engine" | "start" = "engine",
 ): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "bin/saiga.js"), "engine"], {
+  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "bin/saiga.js"), command], {
     cwd: PROJECT_ROOT,
     env: { ...process.env, ...WORKER_ENV, REDIS_URL: redisUrl, SAIGA_REDIS_PREFIX: prefix, ...env },
     stdio: ["ignore", "ignore", "pipe"],
