@@ -170,19 +170,25 @@ describe("saiga model", () => {
 });
 
 describe("saiga --help", () => {
-  it.each([[[]], [["chat"]], [["prompt"]], [["model"]], [["model", "make-demo"]], [["model", "info"]]])(
-    "documents %j",
-    async (command) => {
-      const run = await runSaiga([...command, "--help"]);
-      expect(run.code).toBe(0);
-      expect(run.stdout).toMatch(/^Usage: saiga/);
-      expect(run.stdout).toContain("Options:");
-    },
-  );
+  it.each([
+    [[]],
+    [["start"]],
+    [["engine"]],
+    [["chat"]],
+    [["prompt"]],
+    [["model"]],
+    [["model", "make-demo"]],
+    [["model", "info"]],
+  ])("documents %j", async (command) => {
+    const run = await runSaiga([...command, "--help"]);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toMatch(/^Usage: saiga/);
+    expect(run.stdout).toContain("Options:");
+  });
 
   it("lists every command at the top level", async () => {
     const run = await runSaiga(["--help"]);
-    for (const command of ["chat", "prompt", "model"])
+    for (const command of ["start", "engine", "chat", "prompt", "model"])
       expect(run.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, "m"));
   });
 });
