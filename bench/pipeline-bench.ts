@@ -217,6 +217,8 @@ async function main(): Promise<void> {
     console.error(JSON.stringify(await overhead())); // a quick look while tuning; writes nothing
     process.exit(0);
   }
+  // The pipeline alone first, while the process is small and quiet (no model loaded yet).
+  const overheadMs = await overhead();
   const modelPath = await syntheticModel();
   const engine = await createEngine(modelPath, true);
   const threads = engine.info.threads;
@@ -227,7 +229,6 @@ async function main(): Promise<void> {
   const noReuseEngine = await createEngine(modelPath, false);
   const withoutReuse = await turnLatency(noReuseEngine);
   await noReuseEngine.close();
-  const overheadMs = await overhead();
 
   const result = {
     benchmark: "pipeline",
