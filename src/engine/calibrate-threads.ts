@@ -1,7 +1,7 @@
 // Measures which CPU thread count decodes fastest for a loaded model on this machine. The number
 // of physical cores is only a starting point: on shared or throttled machines (like the 2-vCPU CI
-// and development machines of this project) one thread beats two by 1.2–18×, and more threads
-// than cores is 30–100× slower (docs/BENCHMARKS.md). The result is cached per model and machine.
+// and development machines of this project) one thread beats two by 1.8–18×, and more threads
+// than cores is 140–1100× slower (docs/BENCHMARKS.md). The result is cached per model and machine.
 import { readFile, stat, writeFile, mkdir, rename } from "node:fs/promises";
 import { cpus } from "node:os";
 import path from "node:path";

@@ -1,6 +1,6 @@
 // Counts the physical CPU cores: the upper bound of the thread counts worth trying. Matrix math
 // gains nothing from SMT siblings and loses a lot when threads outnumber cores: node-llama-cpp's
-// default (twice the math cores here) decoded 30–100× slower on a 2-core machine.
+// default (twice the math cores here) decoded 140–1100× slower on a 2-vCPU machine.
 import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
 
