@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "../src/log/index.js";
 import { ChatStore, InvalidSettingsError, InvalidTurnError, RedisKeys } from "../src/store/index.js";
 
-const REDIS_URL = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const PREFIX = `test-${randomUUID()}`;
 const TTL_SECONDS = 3600;
 
