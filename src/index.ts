@@ -50,3 +50,4 @@ export {
 } from "./store/index.js";
 export { GenerationQueue, readTokenStream, readWholeAnswer, type TokenStreamEntry } from "./queue/index.js";
 export { EngineWorker, runEngineWorker, type GenerationBackend } from "./engine/index.js";
+export { SaigaError } from "./errors/saiga-error.js";

@@ -3,9 +3,8 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config/index.js";
-import { EngineError } from "../engine/index.js";
+import { SaigaError } from "../errors/saiga-error.js";
 import { GgufError } from "../gguf/index.js";
-import { RedisSetupError, StoreError } from "../store/index.js";
 import { redactSecrets } from "../log/index.js";
 import { chatCommand } from "./commands/chat-command.js";
 import { engineCommand } from "./commands/engine-command.js";
@@ -60,12 +59,7 @@ function reportError(error: unknown): number {
     process.stderr.write(`saiga: ${error.message}\n`);
     return 2;
   }
-  if (
-    error instanceof EngineError ||
-    error instanceof GgufError ||
-    error instanceof RedisSetupError ||
-    error instanceof StoreError
-  ) {
+  if (error instanceof SaigaError || error instanceof GgufError) {
     process.stderr.write(`saiga: ${error.message}\n`);
     return 1;
   }

@@ -1,9 +1,9 @@
 // A configuration value that cannot be used. The CLI prints its message as one line and exits 2.
+import { SaigaError } from "../errors/saiga-error.js";
 
 /** Thrown when a setting has a bad value; `message` names the setting, the value and what is expected. */
-export class ConfigError extends Error {
+export class ConfigError extends SaigaError {
   override readonly name = "ConfigError";
-  readonly code = "CONFIG_INVALID";
 
   constructor(
     /** Dotted path of the setting, e.g. `model.contextSize`. */
@@ -15,7 +15,7 @@ export class ConfigError extends Error {
     /** Where the value came from: a file name or an environment variable. */
     readonly source: string,
   ) {
-    super(`bad setting ${setting} = ${formatValue(value)} (from ${source}): ${expected}`);
+    super("CONFIG_INVALID", `bad setting ${setting} = ${formatValue(value)} (from ${source}): ${expected}`);
   }
 }
 

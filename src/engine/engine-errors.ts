@@ -1,15 +1,9 @@
 // Errors the engine reports to its callers. Each has a stable `code`; messages say what to do next.
+import { SaigaError } from "../errors/saiga-error.js";
 
 /** Base class of engine errors. */
-export class EngineError extends Error {
+export class EngineError extends SaigaError {
   override name = "EngineError";
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /** The model file could not be found, downloaded or loaded. */

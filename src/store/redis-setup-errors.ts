@@ -1,16 +1,10 @@
 // Errors of finding or starting Redis. Each has a stable `code`; messages say what to do next,
 // in one line, because the CLI prints them as they are.
+import { SaigaError } from "../errors/saiga-error.js";
 
 /** Base class of the Redis set-up errors. */
-export class RedisSetupError extends Error {
+export class RedisSetupError extends SaigaError {
   override name = "RedisSetupError";
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /** An embedded Redis was wanted, but there is no `redis-server` on PATH. */

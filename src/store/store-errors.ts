@@ -1,16 +1,10 @@
 // Errors the store reports to its callers. Each has a stable `code`; messages name the bad value.
 import type { ZodIssue } from "zod";
+import { SaigaError } from "../errors/saiga-error.js";
 
 /** Base class of store errors. */
-export class StoreError extends Error {
+export class StoreError extends SaigaError {
   override name = "StoreError";
-  constructor(
-    readonly code: string,
-    message: string,
-    options?: { cause?: unknown },
-  ) {
-    super(message, options);
-  }
 }
 
 /** A history turn that does not match the turn schema; nothing was written. */
