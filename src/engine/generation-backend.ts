@@ -1,11 +1,9 @@
 // What a generation worker needs from an engine: the real SaigaEngine, or a stand-in that
 // measures the pipeline alone (bench/null-engine.ts).
-import type { GenerateRequest, SaigaEngine } from "./saiga-engine.js";
+import type { SaigaEngine } from "./saiga-engine.js";
 
 /** The part of {@link SaigaEngine} the worker uses. */
 export type GenerationBackend = Pick<SaigaEngine, "generate"> & {
   /** Model and adapter recorded with each answer. */
   readonly info: { modelPath: string; adapterPath: string | null };
 };
-
-export type { GenerateRequest };

@@ -1,4 +1,5 @@
 // parse_mode "MarkdownV2": a port of tdlib's parse_markdown_v2 (the Bot API's parser), with its error texts.
+import { readPreFence } from "./read-pre-fence.js";
 import type { MessageEntity } from "grammy/types";
 import { BotApiError } from "./bot-api-error.js";
 import { sortEntities, type FormattedText } from "./formatted-text.js";
@@ -50,8 +51,6 @@ function cannotParse(detail: string): BotApiError {
 function reservedError(char: string): BotApiError {
   return cannotParse(`Character '${char}' is reserved and must be escaped with the preceding '\\'`);
 }
-
-const isSpace = (c: string | undefined): boolean => c === " " || c === "\n" || c === "\t" || c === "\r";
 
 /** Parses MarkdownV2 into text and entities; throws a 400 `can't parse entities: …` like the Bot API. */
 export function parseMarkdownV2(input: string): FormattedText {
@@ -173,20 +172,7 @@ export function parseMarkdownV2(input: string): FormattedText {
         case "`":
           if (next === "`" && input[i + 2] === "`") {
             type = "pre";
-            i += 3;
-            let languageEnd = i;
-            while (languageEnd < input.length && !isSpace(input[languageEnd]) && input[languageEnd] !== "`") {
-              languageEnd++;
-            }
-            if (languageEnd !== i && languageEnd < input.length && input[languageEnd] !== "`") {
-              language = input.slice(i, languageEnd);
-              i = languageEnd;
-            }
-            // one line break right after the opening fence is not part of the block
-            if (input[i] === "\n" || input[i] === "\r") {
-              const pair = (input[i + 1] === "\n" || input[i + 1] === "\r") && input[i] !== input[i + 1];
-              i += pair ? 2 : 1;
-            }
+            ({ language, end: i } = readPreFence(input, i + 3));
             i--;
           } else {
             type = "code";

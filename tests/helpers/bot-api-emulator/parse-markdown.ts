@@ -1,10 +1,9 @@
 // parse_mode "Markdown" (legacy): a port of tdlib's parse_markdown, with its error text.
+import { readPreFence } from "./read-pre-fence.js";
 import type { MessageEntity } from "grammy/types";
 import { BotApiError } from "./bot-api-error.js";
 import { sortEntities, type FormattedText } from "./formatted-text.js";
 import { utf8ByteOffset } from "./utf8-byte-offset.js";
-
-const isSpace = (c: string | undefined): boolean => c === " " || c === "\n" || c === "\t" || c === "\r";
 
 /** Parses legacy Markdown; entities do not nest, and an unclosed one is a 400 like the Bot API's. */
 export function parseMarkdown(input: string): FormattedText {
@@ -30,19 +29,8 @@ export function parseMarkdown(input: string): FormattedText {
     let language = "";
     i++;
     if (c === "`" && input[i] === "`" && input[i + 1] === "`") {
-      i += 2;
       isPre = true;
-      let languageEnd = i;
-      while (languageEnd < input.length && !isSpace(input[languageEnd]) && input[languageEnd] !== "`")
-        languageEnd++;
-      if (languageEnd !== i && languageEnd < input.length && input[languageEnd] !== "`") {
-        language = input.slice(i, languageEnd);
-        i = languageEnd;
-      }
-      if (input[i] === "\n" || input[i] === "\r") {
-        const pair = (input[i + 1] === "\n" || input[i + 1] === "\r") && input[i] !== input[i + 1];
-        i += pair ? 2 : 1;
-      }
+      ({ language, end: i } = readPreFence(input, i + 2));
     }
     const offset = text.length;
     while (
