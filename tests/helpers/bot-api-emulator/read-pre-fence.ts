@@ -2,8 +2,7 @@
 // reads both the same way): an optional language word, then one line break that is not content.
 
 /** Whitespace as Telegram's Markdown parsers see it. */
-const isSpace = (c: string | undefined): boolean =>
-  c === " " || c === "\n" || c === "\t" || c === "\r";
+const isSpace = (c: string | undefined): boolean => c === " " || c === "\n" || c === "\t" || c === "\r";
 
 /**
  * Reads a code block header starting at `start` (just after the opening ```).
