@@ -61,19 +61,28 @@ function store(
 const chat = () => `chat-${randomUUID()}`;
 
 describe("history", () => {
+  it("appends a message with a receipt once, however often it is replayed", async () => {
+    const chats = store();
+    const id = chat();
+    const first = await chats.appendUserTurn(id, { text: "раз" }, { receipt: "101" });
+    await chats.appendUserTurn(id, { text: "два" }, { receipt: "102" });
+    const replay = await chats.appendUserTurn(id, { text: "раз" }, { receipt: "101" });
+    expect(first).toEqual({ answer: 0, index: 0, duplicate: false });
+    expect(replay).toEqual({ answer: 0, index: 0, duplicate: true });
+    expect((await chats.history(id)).map((turn) => turn.text)).toEqual(["раз", "два"]);
+  });
+
   it("keeps turns in order with absolute indices", async () => {
     const chats = store();
     const id = chat();
     expect(await chats.history(id)).toEqual([]);
     expect(
       await chats.appendUserTurn(id, { text: "привет", userId: "7", userName: "Ann", time: 1000 }),
-    ).toEqual({
-      answer: 0,
-      index: 0,
-    });
+    ).toEqual({ answer: 0, index: 0, duplicate: false });
     expect(await chats.appendUserTurn(id, { text: "как дела?", time: 2000 })).toEqual({
       answer: 0,
       index: 1,
+      duplicate: false,
     });
     expect(
       await chats.appendAssistantTurn(id, { text: "хорошо", requestId: "r1", model: "m", adapter: null }),

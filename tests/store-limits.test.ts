@@ -34,28 +34,35 @@ function limits(messagesPerMinute: number, dailyTokens: number): UserLimits {
 }
 
 describe("UpdateDedupe", () => {
-  it("says true once per update id, remembers it for the TTL, and can forget it", async () => {
+  it("remembers handled update ids for the TTL, each id on its own", async () => {
     const dedupe = new UpdateDedupe({ redis, keys, dedupeTtlSeconds: 120 });
     const id = Math.floor(Math.random() * 1e9);
-    expect(await dedupe.firstSeen(id)).toBe(true);
-    expect(await dedupe.firstSeen(id)).toBe(false);
-    expect(await dedupe.firstSeen(String(id))).toBe(false);
-    expect(await dedupe.firstSeen(id + 1)).toBe(true);
+    expect(await dedupe.wasHandled(id)).toBe(false);
+    await dedupe.markHandled(id);
+    expect(await dedupe.wasHandled(id)).toBe(true);
+    expect(await dedupe.wasHandled(String(id))).toBe(true);
+    expect(await dedupe.wasHandled(id + 1)).toBe(false);
     const ttl = await redis.ttl(keys.update(id));
     expect(ttl).toBeGreaterThan(100);
     expect(ttl).toBeLessThanOrEqual(120);
-    await dedupe.forget(id);
-    expect(await dedupe.firstSeen(id)).toBe(true);
-  });
-
-  it("lets exactly one of many concurrent callers through", async () => {
-    const dedupe = new UpdateDedupe({ redis, keys, dedupeTtlSeconds: 60 });
-    const results = await Promise.all(Array.from({ length: 10 }, () => dedupe.firstSeen("race")));
-    expect(results.filter(Boolean)).toHaveLength(1);
   });
 });
 
 describe("UserLimits", () => {
+  it("gives a user their own daily limit with /quota, and back the configured one", async () => {
+    const limiter = limits(0, 1000);
+    const id = user();
+    await limiter.addTokens(id, 600, MINUTE_START);
+    expect(await limiter.quota(id, MINUTE_START)).toEqual({ used: 600, limit: 1000, exceeded: false });
+    await limiter.setDailyTokens(id, 500);
+    expect(await limiter.quota(id, MINUTE_START)).toEqual({ used: 600, limit: 500, exceeded: true });
+    await limiter.setDailyTokens(id, 0);
+    expect((await limiter.quota(id, MINUTE_START)).exceeded).toBe(false);
+    await limiter.setDailyTokens(id, null);
+    expect((await limiter.quota(id, MINUTE_START)).limit).toBe(1000);
+    await expect(limiter.setDailyTokens(id, -1)).rejects.toThrow(/whole number/);
+  });
+
   it("allows messagesPerMinute messages per clock minute, then says how long to wait", async () => {
     const limiter = limits(3, 0);
     const id = user();

@@ -8,6 +8,7 @@ import { GgufError } from "../gguf/index.js";
 import { redactSecrets } from "../log/index.js";
 import { chatCommand } from "./commands/chat-command.js";
 import { engineCommand } from "./commands/engine-command.js";
+import { gatewayCommand } from "./commands/gateway-command.js";
 import { startCommand } from "./commands/start-command.js";
 import { modelCommand } from "./commands/model-command.js";
 import { promptCommand } from "./commands/prompt-command.js";
@@ -33,6 +34,7 @@ export function buildProgram(): Command {
     .exitOverride();
   program.addCommand(startCommand());
   program.addCommand(engineCommand());
+  program.addCommand(gatewayCommand());
   program.addCommand(chatCommand());
   program.addCommand(promptCommand());
   program.addCommand(modelCommand());

@@ -31,6 +31,29 @@ export const configSchema = z
             .number({ invalid_type_error: "expected comma-separated Telegram user ids (numbers)" })
             .int("expected comma-separated Telegram user ids (numbers)"),
         ),
+        mode: enumOf(["polling", "webhook"] as const),
+        webhook: z
+          .object({
+            url: z
+              .string()
+              .url("expected the public https URL Telegram posts updates to")
+              .regex(/^https?:\/\//, "expected the public https URL Telegram posts updates to")
+              .nullable(),
+            host: z.string().min(1),
+            port: positiveInt.min(0, "expected a port number").max(65535, "expected a port number"),
+            secretToken: z
+              .string()
+              .regex(/^[A-Za-z0-9_-]{0,256}$/, "expected 1-256 characters A-Z, a-z, 0-9, _ or -"),
+          })
+          .strict(),
+        names: z.array(z.string().min(1, "expected non-empty names")),
+        groupContext: z.boolean({ invalid_type_error: "expected true or false" }),
+        drafts: z.boolean({ invalid_type_error: "expected true or false" }),
+        draftIntervalMs: positiveInt.min(50, "expected a whole number of milliseconds ≥ 50"),
+        privateEditIntervalMs: positiveInt.min(100, "expected a whole number of milliseconds ≥ 100"),
+        groupEditIntervalMs: positiveInt.min(100, "expected a whole number of milliseconds ≥ 100"),
+        queueNoticeFrom: positiveInt.min(0, "expected a whole number ≥ 0 (0 = never)"),
+        deliveryConcurrency: positiveInt.min(1, "expected a whole number ≥ 1"),
       })
       .strict(),
     redis: z
@@ -53,6 +76,7 @@ export const configSchema = z
         messagesPerMinute: positiveInt.min(0, "expected a whole number ≥ 0 (0 = no limit)"),
         dailyTokens: positiveInt.min(0, "expected a whole number ≥ 0 (0 = no limit)"),
         dedupeTtlSeconds: positiveInt.min(1, "expected a whole number of seconds ≥ 1"),
+        maxMessageLength: positiveInt.min(1, "expected a whole number of characters ≥ 1"),
       })
       .strict(),
     queue: z

@@ -9,6 +9,7 @@ import { ChatLease } from "../queue/chat-lease.js";
 import { GENERATE_QUEUE, generateJobSchema, type GenerateJob } from "../queue/generate-job.js";
 import { TokenStreamWriter } from "../queue/token-stream.js";
 import type { ChatStore, StoredTurn } from "../store/chat-store.js";
+import type { GenerationRecords } from "../store/generation-records.js";
 import type { UserLimits } from "../store/user-limits.js";
 import type { RedisKeys } from "../store/redis-keys.js";
 import type { ChatMessage } from "./chat-message.js";
@@ -24,6 +25,8 @@ export interface EngineWorkerOptions {
   redis: Redis;
   keys: RedisKeys;
   store: ChatStore;
+  /** Where each answer's generation record (the prompt as the model saw it) goes. Default: not kept. */
+  records?: GenerationRecords;
   /** Counts each answer's tokens (prompt + completion) against the asking user's daily quota. Default: not counted. */
   limits?: UserLimits;
   /** System prompt for chats without their own. */
@@ -81,6 +84,8 @@ export class EngineWorker {
     ]);
     if (cancelled) {
       if (leased) await this.lease.release(chatId, requestId);
+      // Whoever reads the stream is waiting for its end.
+      await this.streamOf(requestId).end("", { stopReason: "aborted", cancelled: true });
       return { cancelled: true };
     }
     if (!leased) {
@@ -95,13 +100,7 @@ export class EngineWorker {
       () => void this.lease.acquire(chatId, requestId).catch(() => undefined),
       lockMs / 3,
     );
-    const stream = new TokenStreamWriter(
-      redis,
-      keys,
-      requestId,
-      this.options.streamMaxLength ?? 4000,
-      this.options.streamTtlSeconds ?? 600,
-    );
+    const stream = this.streamOf(requestId);
     try {
       return await this.answer(job, data, stream, abort.signal);
     } catch (error) {
@@ -147,12 +146,15 @@ export class EngineWorker {
         maxTokens: settings.maxTokens,
       }).filter(([, value]) => value !== undefined),
     );
+    const model = path.basename(engine.info.modelPath);
+    const adapter = engine.info.adapterPath ? path.basename(engine.info.adapterPath) : null;
     for await (const event of engine.generate({ messages, sampling }, signal)) {
       if (event.type === "delta") {
         stream.delta(event.text);
         continue;
       }
-      if (event.stats.stopReason !== "aborted") {
+      const { stats } = event;
+      if (stats.stopReason !== "aborted") {
         await store.appendAssistantTurn(
           chatId,
           {
@@ -160,23 +162,41 @@ export class EngineWorker {
             text: event.text,
             time: Date.now(),
             requestId,
-            model: path.basename(engine.info.modelPath),
-            adapter: engine.info.adapterPath ? path.basename(engine.info.adapterPath) : null,
-            promptTokens: event.stats.promptTokens,
-            completionTokens: event.stats.completionTokens,
+            model,
+            adapter,
+            promptTokens: stats.promptTokens,
+            completionTokens: stats.completionTokens,
           },
           // Placed right after the messages it answers, before any that arrived while it was generated.
           { answer },
         );
       }
+      await this.options.records?.save({
+        requestId,
+        chatId,
+        // The engine dropped the oldest turns that did not fit; the record keeps what it saw.
+        prompt: [messages[0] as ChatMessage, ...messages.slice(1 + stats.droppedMessages)],
+        answer: event.text,
+        model,
+        adapter,
+        promptTokens: stats.promptTokens,
+        completionTokens: stats.completionTokens,
+        stopReason: stats.stopReason,
+        time: Date.now(),
+      });
       if (userId && this.options.limits) {
-        await this.options.limits.addTokens(userId, event.stats.promptTokens + event.stats.completionTokens);
+        await this.options.limits.addTokens(userId, stats.promptTokens + stats.completionTokens);
       }
-      await stream.end(event.text, { ...event.stats });
-      log?.info({ requestId, ...event.stats }, "answered");
-      return { ...event.stats };
+      await stream.end(event.text, { ...stats });
+      log?.info({ requestId, ...stats }, "answered");
+      return { ...stats, model, adapter };
     }
     throw new Error("the engine ended without a result");
+  }
+
+  private streamOf(requestId: string): TokenStreamWriter {
+    const { redis, keys, streamMaxLength, streamTtlSeconds } = this.options;
+    return new TokenStreamWriter(redis, keys, requestId, streamMaxLength ?? 4000, streamTtlSeconds ?? 600);
   }
 
   /** Waits until the worker is connected and taking jobs. */

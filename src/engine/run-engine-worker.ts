@@ -3,6 +3,7 @@
 import type { Config } from "../config/index.js";
 import type { Logger } from "../log/index.js";
 import { ChatStore } from "../store/chat-store.js";
+import { GenerationRecords } from "../store/generation-records.js";
 import { createRedis } from "../store/redis-connection.js";
 import { RedisKeys } from "../store/redis-keys.js";
 import { UserLimits } from "../store/user-limits.js";
@@ -42,6 +43,7 @@ export async function runEngineWorker(
     redis,
     keys,
     store,
+    records: new GenerationRecords({ redis, keys, ttlSeconds: config.history.idleTtlSeconds, log }),
     limits: new UserLimits({
       redis,
       keys,

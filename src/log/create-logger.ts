@@ -26,6 +26,10 @@ const REDACT_PATHS = [
   "*.botToken",
   "telegram.token",
   "*.telegram.token",
+  "secretToken",
+  "*.secretToken",
+  "telegram.webhook.secretToken",
+  "*.telegram.webhook.secretToken",
   "headers.authorization",
 ];
 

@@ -5,6 +5,7 @@ import type { Redis } from "ioredis";
 import type { ChatStore } from "../store/chat-store.js";
 import type { RedisKeys } from "../store/redis-keys.js";
 import { GENERATE_QUEUE, requestIdOf, type GenerateJob } from "./generate-job.js";
+import { TokenStreamWriter } from "./token-stream.js";
 
 /** Options of {@link GenerationQueue}. */
 export interface GenerationQueueOptions {
@@ -24,6 +25,25 @@ export interface GenerationQueueOptions {
 export interface EnqueuedMessage {
   /** Id of the answer's token stream and of its job; the same for every message of a burst. */
   requestId: string;
+  /** The chat's answer number this message is part of. */
+  answer: number;
+  /** The message had been enqueued before (same receipt): nothing was appended again. */
+  duplicate: boolean;
+}
+
+/** A user message for {@link GenerationQueue.enqueue}. */
+export interface UserMessage {
+  text: string;
+  userId?: string;
+  userName?: string;
+  /** Admins' answers run first. */
+  admin?: boolean;
+  /** A unique id of the message in its chat (Telegram's message_id): enqueueing it again is a no-op. */
+  receipt?: string;
+  /** How long the receipt is remembered. Default: 86400 s. */
+  receiptTtlSeconds?: number;
+  /** Append the message as context only, without asking for an answer (quiet group messages). */
+  contextOnly?: boolean;
 }
 
 /** BullMQ priorities: lower runs first. */
@@ -44,18 +64,24 @@ export class GenerationQueue {
    * that arrive while the chat's previous answer is still being generated are answered together,
    * in order, in the next one.
    */
-  async enqueue(
-    chatId: string,
-    message: { text: string; userId?: string; userName?: string; admin?: boolean },
-  ): Promise<EnqueuedMessage> {
-    const { answer } = await this.options.store.appendUserTurn(chatId, {
-      role: "user",
-      text: message.text,
-      time: Date.now(),
-      ...(message.userId ? { userId: message.userId } : {}),
-      ...(message.userName ? { userName: message.userName } : {}),
-    });
-    return this.addAnswerJob(chatId, answer, message.userId, message.admin === true);
+  async enqueue(chatId: string, message: UserMessage): Promise<EnqueuedMessage> {
+    const { answer, duplicate } = await this.options.store.appendUserTurn(
+      chatId,
+      {
+        role: "user",
+        text: message.text,
+        time: Date.now(),
+        ...(message.userId ? { userId: message.userId } : {}),
+        ...(message.userName ? { userName: message.userName } : {}),
+      },
+      message.receipt === undefined
+        ? {}
+        : { receipt: message.receipt, receiptTtlSeconds: message.receiptTtlSeconds },
+    );
+    const requestId = requestIdOf(chatId, answer);
+    // Adding the job again for a duplicate is harmless (same id) and repairs a crash between the two steps.
+    if (!message.contextOnly) await this.addAnswerJob(chatId, answer, message.userId, message.admin === true);
+    return { requestId, answer, duplicate };
   }
 
   /**
@@ -65,12 +91,12 @@ export class GenerationQueue {
   async regenerate(
     chatId: string,
     options: { userId?: string; admin?: boolean } = {},
-  ): Promise<{ requestId: string; replaced: string } | null> {
+  ): Promise<{ requestId: string; answer: number; replaced: string } | null> {
     const dropped = await this.options.store.dropLastAnswer(chatId);
     if (!dropped) return null;
     const answer = await this.options.store.nextAnswer(chatId);
     const { requestId } = await this.addAnswerJob(chatId, answer, options.userId, options.admin === true);
-    return { requestId, replaced: dropped.text };
+    return { requestId, answer, replaced: dropped.text };
   }
 
   /**
@@ -83,7 +109,19 @@ export class GenerationQueue {
     await redis.publish(keys.cancelChannel(), requestId);
     const state = await this.queue.getJobState(requestId);
     if (state === "waiting" || state === "prioritized" || state === "delayed") {
-      await this.queue.remove(requestId).catch(() => undefined); // it may have started meanwhile
+      // It may have started meanwhile (remove() then refuses): the worker ends the stream itself.
+      const removed = await this.queue.remove(requestId).catch(() => 0);
+      // Readers wait for an `end`; no worker will write one for a job that never ran.
+      if (removed === 1) {
+        const stream = new TokenStreamWriter(
+          redis,
+          keys,
+          requestId,
+          100,
+          this.options.cancelTtlSeconds ?? 600,
+        );
+        await stream.end("", { stopReason: "aborted", cancelled: true });
+      }
     }
   }
 

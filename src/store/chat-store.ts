@@ -10,6 +10,7 @@ import {
   type ChatSettingsPatch,
 } from "./chat-settings.js";
 import { historyTurnSchema, type HistoryTurn, type StoredTurn } from "./history-turn.js";
+import { parseJson } from "./parse-json.js";
 import type { RedisKeys } from "./redis-keys.js";
 import { appendAssistantTurn } from "./scripts/append-assistant-turn.js";
 import { appendUserTurn } from "./scripts/append-user-turn.js";
@@ -108,15 +109,30 @@ export class ChatStore {
    * Appends a user turn. Atomically: pushes it, trims the history to `maxMessages`, counts it in
    * `appended` and refreshes the chat's idle TTL.
    *
+   * With `options.receipt` (a Telegram message id, unique in the chat) the append is idempotent
+   * for `receiptTtlSeconds`: appending the same message again changes nothing and returns the
+   * first append's numbers with `duplicate: true`. That makes a replayed update harmless.
+   *
    * @returns `answer`: the number of the answer this turn will be part of (enqueue the generation
    * job for it; several turns of a burst share one number), and `index`: the turn's absolute index.
    * @throws InvalidTurnError when the turn does not match the schema.
    */
-  async appendUserTurn(chatId: string, turn: NewUserTurn): Promise<{ answer: number; index: number }> {
+  async appendUserTurn(
+    chatId: string,
+    turn: NewUserTurn,
+    options: { receipt?: string; receiptTtlSeconds?: number } = {},
+  ): Promise<{ answer: number; index: number; duplicate: boolean }> {
     const json = this.encodeTurn({ ...turn, role: "user", time: turn.time ?? Date.now() });
-    const result = await this.run(appendUserTurn, chatId, [json, this.maxMessages, this.ttlMs]);
-    const [answer, index] = integers(result, 2, appendUserTurn);
-    return { answer: answer as number, index: index as number };
+    const receiptTtl = options.receipt === undefined ? 0 : (options.receiptTtlSeconds ?? 86_400);
+    const keys = [...this.chatKeys(chatId), this.keys.receipt(chatId, options.receipt ?? "none")];
+    const result = await runScript(this.redis, appendUserTurn, keys, [
+      json,
+      this.maxMessages,
+      this.ttlMs,
+      receiptTtl,
+    ]);
+    const [answer, index, duplicate] = integers(result, 3, appendUserTurn);
+    return { answer: answer as number, index: index as number, duplicate: duplicate === 1 };
   }
 
   /**
@@ -284,8 +300,12 @@ export class ChatStore {
   }
 
   private run(script: RedisScript, chatId: string, args: readonly (string | number)[]): Promise<unknown> {
-    const keys = [this.keys.history(chatId), this.keys.turns(chatId), this.keys.settings(chatId)];
-    return runScript(this.redis, script, keys, args);
+    return runScript(this.redis, script, this.chatKeys(chatId), args);
+  }
+
+  /** The three keys every chat script takes. */
+  private chatKeys(chatId: string): string[] {
+    return [this.keys.history(chatId), this.keys.turns(chatId), this.keys.settings(chatId)];
   }
 
   private encodeTurn(turn: unknown): string {
@@ -308,15 +328,6 @@ export class ChatStore {
     if (parsed.success) return parsed.data;
     this.log?.warn({ chatId }, "ignoring corrupt chat settings");
     return {};
-  }
-}
-
-/** Parsed JSON, or undefined for text that is not JSON (the schema then rejects it). */
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch {
-    return undefined;
   }
 }
 

@@ -24,3 +24,19 @@ export { ensureRedis, type EnsureRedisOptions, type EnsuredRedis } from "./ensur
 export { startEmbeddedRedis, type EmbeddedRedis, type StartEmbeddedRedisOptions } from "./embedded-redis.js";
 export { checkEvictionPolicy } from "./check-eviction-policy.js";
 export { RedisSetupError } from "./redis-setup-errors.js";
+export {
+  generationRecordSchema,
+  promptMessageSchema,
+  type GenerationRecord,
+  type PromptMessage,
+} from "./generation-record.js";
+export { GenerationRecords, type GenerationRecordsOptions } from "./generation-records.js";
+export {
+  FeedbackStore,
+  feedbackRecordSchema,
+  FEEDBACK_KINDS,
+  type FeedbackKind,
+  type FeedbackRecord,
+  type FeedbackStoreOptions,
+} from "./feedback-store.js";
+export { InvalidRecordError } from "./store-errors.js";

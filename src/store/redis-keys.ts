@@ -26,6 +26,10 @@ export class RedisKeys {
   lease(chatId: string): string {
     return `${this.chat(chatId)}:lease`;
   }
+  /** Receipt of one appended message (a Telegram message id), making its append idempotent. */
+  receipt(chatId: string, messageId: string): string {
+    return `${this.chat(chatId)}:receipt:${messageId}`;
+  }
   /** Remembers a Telegram update id to drop duplicates. */
   update(updateId: number | string): string {
     return `${this.prefix}:update:${updateId}`;
@@ -45,6 +49,26 @@ export class RedisKeys {
   /** Redis Stream of one request's text deltas. */
   stream(requestId: string): string {
     return `${this.prefix}:{req:${requestId}}:stream`;
+  }
+  /** JSON generation record of a request (the prompt the model saw and its answer). */
+  record(requestId: string): string {
+    return `${this.prefix}:{req:${requestId}}:record`;
+  }
+  /** Feedback keys share one hash tag: records (hash), the time index (zset) and counts (hash). */
+  feedback(part: "records" | "index" | "counts"): string {
+    return `${this.prefix}:{feedback}:${part}`;
+  }
+  /** Per-user daily token limits that override `limits.dailyTokens` (hash user id → tokens). */
+  quotas(): string {
+    return `${this.prefix}:quotas`;
+  }
+  /** Hash of polled updates not yet handled (update id → JSON): the polling gateway's durable inbox. */
+  inbox(): string {
+    return `${this.prefix}:inbox`;
+  }
+  /** Chats seen by the gateway (zset chat id → last message time), for /stats. */
+  chats(): string {
+    return `${this.prefix}:chats`;
   }
   /** Marker that a request was cancelled (for jobs that have not started yet). */
   cancelled(requestId: string): string {

@@ -37,6 +37,14 @@ export class InvalidSettingsError extends StoreError {
   }
 }
 
+/** A record (generation, feedback) that does not match its schema; nothing was written. */
+export class InvalidRecordError extends StoreError {
+  override name = "InvalidRecordError";
+  constructor(kind: string, cause: { issues: readonly ZodIssue[] }, input?: unknown) {
+    super("INVALID_RECORD", `bad ${kind}: ${describeIssues(cause.issues, input).join("; ")}`, { cause });
+  }
+}
+
 /** One line per zod issue, `path = value: message`, for error messages. */
 export function describeIssues(issues: readonly ZodIssue[], input: unknown): string[] {
   return issues.map((issue) => {

@@ -11,7 +11,7 @@ export interface UpdateDedupeOptions {
   dedupeTtlSeconds: number;
 }
 
-/** Remembers update ids for a while, so that each update is handled once. */
+/** Remembers handled update ids for a while, so that each update is handled once. */
 export class UpdateDedupe {
   private readonly redis: Redis;
   private readonly keys: RedisKeys;
@@ -26,14 +26,13 @@ export class UpdateDedupe {
     this.ttlSeconds = options.dedupeTtlSeconds;
   }
 
-  /** True the first time an update id is seen (within the TTL), false for a duplicate. */
-  async firstSeen(updateId: number | string): Promise<boolean> {
-    const reply = await this.redis.set(this.keys.update(updateId), "1", "EX", this.ttlSeconds, "NX");
-    return reply === "OK";
+  /** True when {@link markHandled} was called for this update id within the TTL. */
+  async wasHandled(updateId: number | string): Promise<boolean> {
+    return (await this.redis.exists(this.keys.update(updateId))) === 1;
   }
 
-  /** Forgets an update id, so that a redelivery is handled again (when handling it failed before it was durable). */
-  async forget(updateId: number | string): Promise<void> {
-    await this.redis.del(this.keys.update(updateId));
+  /** Remembers that an update was handled completely. */
+  async markHandled(updateId: number | string): Promise<void> {
+    await this.redis.set(this.keys.update(updateId), "1", "EX", this.ttlSeconds);
   }
 }

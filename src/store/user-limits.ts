@@ -95,9 +95,27 @@ export class UserLimits {
    * @param now Time in ms. Default: `Date.now()`.
    */
   async quota(userId: string, now: number = Date.now()): Promise<TokenQuota> {
-    const used = Number((await this.redis.get(this.keys.tokens(userId, utcDay(now)))) ?? 0);
-    const limit = this.dailyTokens;
-    return { used, limit, exceeded: limit > 0 && used >= limit };
+    const [used, own] = await Promise.all([
+      this.redis.get(this.keys.tokens(userId, utcDay(now))),
+      this.redis.hget(this.keys.quotas(), userId),
+    ]);
+    const limit = own === null ? this.dailyTokens : Number(own);
+    return { used: Number(used ?? 0), limit, exceeded: limit > 0 && Number(used ?? 0) >= limit };
+  }
+
+  /**
+   * Sets a user's own daily token limit (0 = no limit), overriding `limits.dailyTokens`; null
+   * returns the user to the configured limit.
+   */
+  async setDailyTokens(userId: string, tokens: number | null): Promise<void> {
+    if (tokens === null) {
+      await this.redis.hdel(this.keys.quotas(), userId);
+      return;
+    }
+    if (!Number.isSafeInteger(tokens) || tokens < 0) {
+      throw new RangeError(`tokens must be a whole number ≥ 0 (0 = no limit), got ${tokens}`);
+    }
+    await this.redis.hset(this.keys.quotas(), userId, tokens);
   }
 
   /** Bans a user. Returns false when already banned. */
@@ -118,6 +136,12 @@ export class UserLimits {
   async banned(): Promise<string[]> {
     return (await this.redis.smembers(this.keys.bans())).sort();
   }
+}
+
+/** When the current UTC day ends (token quotas reset then), in ms since the epoch. */
+export function nextUtcMidnight(now: number = Date.now()): number {
+  const date = new Date(now);
+  return Date.UTC(date.getUTCFullYear(), date.getUTCMonth(), date.getUTCDate() + 1);
 }
 
 /** `YYYY-MM-DD` of a time in UTC. */

@@ -33,12 +33,13 @@ export interface WorkerProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `saiga engine` (or `saiga start`) and waits until it serves jobs. */
+/** Starts `saiga engine` (or `start`, `gateway`) and waits until its log says `readyText`. */
 export async function startWorker(
   redisUrl: string,
   prefix: string,
   env: Record<string, string> = {},
-  command: "engine" | "start" = "engine",
+  command: "engine" | "start" | "gateway" = "engine",
+  readyText = "engine worker serving",
 ): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "bin/saiga.js"), command], {
     cwd: PROJECT_ROOT,
@@ -51,7 +52,7 @@ export async function startWorker(
     const timer = setTimeout(() => reject(new Error(`worker did not start:\n${stderr}`)), 60_000);
     child.stderr!.on("data", (chunk: Buffer) => {
       stderr += chunk.toString("utf8");
-      if (stderr.includes("engine worker serving")) {
+      if (stderr.includes(readyText)) {
         clearTimeout(timer);
         resolve();
       }

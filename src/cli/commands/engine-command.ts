@@ -2,7 +2,7 @@
 // Redis until SIGTERM/SIGINT, which lets running answers finish (a second signal aborts them
 // and hands their jobs back to the queue).
 import { Command } from "commander";
-import { serveEngine } from "../serve-engine.js";
+import { serveRoles } from "../serve-roles.js";
 
 export function engineCommand(): Command {
   return new Command("engine")
@@ -11,5 +11,7 @@ export function engineCommand(): Command {
         "Run one per GPU or host; every worker pointing at the same REDIS_URL shares the work.\n" +
         "SIGTERM/SIGINT: finish running answers, then exit (twice: abort them; the queue retries them elsewhere).",
     )
-    .action((_options: unknown, command: Command) => serveEngine(command, false));
+    .action((_options: unknown, command: Command) =>
+      serveRoles(command, { engine: true, gateway: false, embeddedRedis: false }),
+    );
 }

@@ -67,6 +67,8 @@ export interface BotApiEmulatorOptions {
 
 /** Options of {@link BotApiEmulator.createUser}. */
 export interface CreateUserOptions {
+  /** Default: a new unique id. */
+  id?: number;
   /** Default `User <n>`. */
   firstName?: string;
   /** Default none. */
@@ -258,7 +260,7 @@ export class BotApiEmulator {
   createUser(options: CreateUserOptions = {}): User {
     const n = this.state.nextSequence();
     const user: User = {
-      id: 100_000_000 + n,
+      id: options.id ?? 100_000_000 + n,
       is_bot: false,
       first_name: options.firstName ?? `User ${n}`,
       ...(options.lastName === undefined ? {} : { last_name: options.lastName }),

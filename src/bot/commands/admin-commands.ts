@@ -1,0 +1,93 @@
+// Commands for the bot's admins (telegram.adminIds): /stats, /ban, /unban, /quota, and the
+// training commands, which answer "not available yet" until adapters can be trained. Anyone
+// else gets a refusal and nothing happens.
+import { Composer } from "grammy";
+import type { SaigaContext } from "../bot-context.js";
+import type { StatsView } from "../i18n/texts.js";
+
+export const ADMIN_COMMANDS = [
+  "stats",
+  "ban",
+  "unban",
+  "quota",
+  "train",
+  "adapters",
+  "activate",
+  "rollback",
+] as const;
+const TRAINING_COMMANDS = ["train", "adapters", "activate", "rollback"] as const;
+
+export function adminCommands(): Composer<SaigaContext> {
+  const composer = new Composer<SaigaContext>();
+  composer.command([...ADMIN_COMMANDS], async (ctx, next) => {
+    if (ctx.saiga.isAdmin) return next();
+    ctx.saiga.services.log.info(
+      { userId: ctx.saiga.userId, command: ctx.message?.text },
+      "refused an admin command",
+    );
+    await ctx.reply(ctx.saiga.t.notAdmin);
+  });
+
+  composer.command("stats", async (ctx) => ctx.reply(ctx.saiga.t.stats(await collectStats(ctx))));
+
+  composer.command(["ban", "unban"], async (ctx) => {
+    const { services, t } = ctx.saiga;
+    const userId = ctx.match.trim();
+    if (!/^\d+$/.test(userId)) {
+      await ctx.reply(t.banUsage);
+      return;
+    }
+    if (ctx.message?.text.startsWith("/unban")) {
+      await ctx.reply(t.unbanned(userId, await services.limits.unban(userId)));
+    } else {
+      await ctx.reply(t.banned(userId, !(await services.limits.ban(userId))));
+    }
+  });
+
+  composer.command("quota", async (ctx) => {
+    const { services, t } = ctx.saiga;
+    const match = /^(\d+)\s+(\d+)$/.exec(ctx.match.trim());
+    if (!match) {
+      await ctx.reply(t.quotaUsage);
+      return;
+    }
+    const [, userId, tokens] = match as unknown as [string, string, string];
+    await services.limits.setDailyTokens(userId, Number(tokens));
+    await ctx.reply(t.quotaSet(userId, Number(tokens)));
+  });
+
+  for (const command of TRAINING_COMMANDS) {
+    composer.command(command, (ctx) => ctx.reply(ctx.saiga.t.notAvailableYet(command)));
+  }
+  return composer;
+}
+
+/** Queue depth, speed, model and adapter from the newest finished jobs; chats and feedback from Redis. */
+async function collectStats(ctx: SaigaContext): Promise<StatsView> {
+  const { queue, feedback, redis, keys } = ctx.saiga.services;
+  const [counts, recent, chats, votes] = await Promise.all([
+    queue.queue.getJobCounts("waiting", "prioritized", "delayed", "active"),
+    queue.queue.getCompleted(0, 19),
+    redis.zcard(keys.chats()),
+    feedback.counts(),
+  ]);
+  const finished = recent
+    .map(
+      (job) =>
+        job.returnvalue as { tokensPerSecond?: number; model?: string; adapter?: string | null } | null,
+    )
+    .filter((value) => typeof value?.tokensPerSecond === "number" && value.tokensPerSecond > 0);
+  const speeds = finished.map((value) => value?.tokensPerSecond as number);
+  return {
+    waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
+    active: counts.active ?? 0,
+    delayed: counts.delayed ?? 0,
+    tokensPerSecond: speeds.length === 0 ? null : speeds.reduce((a, b) => a + b, 0) / speeds.length,
+    chats,
+    votesUp: votes.up,
+    votesDown: votes.down,
+    regenerated: votes.regenerated,
+    model: finished[0]?.model ?? null,
+    adapter: finished[0]?.adapter ?? null,
+  };
+}

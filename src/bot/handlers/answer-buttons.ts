@@ -1,0 +1,100 @@
+// The buttons under answers: 👍 / 👎 store a vote (one per user and message, changeable), 🔄
+// rewrites the chat's last answer (the replaced one is kept as a weak negative), 🛑 stops an
+// answer that is being written. Drafts have their own stop button, handled here too.
+import { Composer } from "grammy";
+import { requestIdOf } from "../../queue/generate-job.js";
+import type { SaigaContext } from "../bot-context.js";
+import { parseAnswerCallback } from "../delivery/answer-keyboard.js";
+
+export function answerButtons(): Composer<SaigaContext> {
+  const composer = new Composer<SaigaContext>();
+
+  composer.on("callback_query:data", async (ctx, next) => {
+    const press = parseAnswerCallback(ctx.callbackQuery.data);
+    if (!press) return next();
+    const { services, t, chatId, userId, isAdmin, language } = ctx.saiga;
+    const { queue, records, feedback, store, deliveries, log } = services;
+    const message = ctx.callbackQuery.message;
+
+    if (press.action === "stop") {
+      await queue.cancel(press.requestId);
+      await ctx.answerCallbackQuery({ text: t.stopping });
+      return;
+    }
+    const record = await records.get(press.requestId);
+    if (press.action === "up" || press.action === "down") {
+      if (!record || !message) {
+        await ctx.answerCallbackQuery({ text: t.voteExpired });
+        return;
+      }
+      await feedback.record({
+        kind: press.action,
+        chatId,
+        messageId: message.message_id,
+        requestId: press.requestId,
+        userId,
+        prompt: record.prompt,
+        answer: record.answer,
+        model: record.model,
+        adapter: record.adapter,
+        time: Date.now(),
+      });
+      await ctx.answerCallbackQuery({ text: t.voteThanks });
+      return;
+    }
+
+    // 🔄: only the chat's last answer can be replaced (older ones have later turns after them).
+    const lastAnswer = (await store.history(chatId)).findLast((turn) => turn.role === "assistant");
+    if (lastAnswer?.requestId !== press.requestId) {
+      await ctx.answerCallbackQuery({ text: t.regenerateOnlyLast });
+      return;
+    }
+    const regenerated = await queue.regenerate(chatId, { userId, admin: isAdmin });
+    if (!regenerated) {
+      await ctx.answerCallbackQuery({ text: t.regenerateOnlyLast });
+      return;
+    }
+    if (record) {
+      await feedback.record({
+        kind: "regenerated",
+        chatId,
+        messageId: null,
+        requestId: press.requestId,
+        userId,
+        prompt: record.prompt,
+        answer: record.answer,
+        model: record.model,
+        adapter: record.adapter,
+        time: Date.now(),
+      });
+    }
+    const group = ctx.chat?.type !== undefined && ctx.chat.type !== "private";
+    await deliveries.add({
+      requestId: regenerated.requestId,
+      chatId,
+      answer: regenerated.answer,
+      chatType: group ? "group" : "private",
+      language,
+      ...(group && message ? { replyTo: message.message_id } : {}),
+    });
+    await ctx.answerCallbackQuery({ text: t.regenerating });
+    // The replaced answer keeps its text; its buttons would act on an answer that is gone.
+    if (message) {
+      await ctx.api
+        .editMessageReplyMarkup(message.chat.id, message.message_id, {
+          reply_markup: { inline_keyboard: [] },
+        })
+        .catch((error: unknown) => log.debug({ err: error }, "could not remove the old answer's buttons"));
+    }
+  });
+
+  // The stop button of a streamed draft (sendMessageDraft with can_stop). Draft ids are answer + 1.
+  composer.use(async (ctx, next) => {
+    const stopped = (
+      ctx.update as { stopped_message_generation?: { chat: { id: number }; draft_id: number } }
+    ).stopped_message_generation;
+    if (!stopped) return next();
+    await ctx.saiga.services.queue.cancel(requestIdOf(String(stopped.chat.id), stopped.draft_id - 1));
+  });
+  return composer;
+}

@@ -1,0 +1,84 @@
+// Text messages: the questions. In private chats every message is answered; in groups only the
+// ones addressed to the bot (the others can be kept as context). Each passes the length, rate
+// and quota checks, is appended and enqueued idempotently (its message id is the receipt), and
+// gets a delivery that streams the answer back.
+import { Composer } from "grammy";
+import type { Message } from "grammy/types";
+import { nextUtcMidnight } from "../../store/user-limits.js";
+import type { SaigaContext } from "../bot-context.js";
+import { addressedText } from "./addressed-text.js";
+
+export function textMessages(): Composer<SaigaContext> {
+  const composer = new Composer<SaigaContext>();
+  composer.on("message:text", async (ctx) => {
+    const { services, t, chatId, userId, isAdmin, language } = ctx.saiga;
+    const { config, queue, limits, deliveries, redis, keys } = services;
+    const message = ctx.message;
+    const group = ctx.chat.type !== "private";
+    const text = group ? addressedText(message, ctx.me, config.telegram.names) : message.text;
+    const author = authorName(message);
+    const enqueueOptions = {
+      userId,
+      userName: author,
+      admin: isAdmin,
+      receipt: String(message.message_id),
+      receiptTtlSeconds: config.limits.dedupeTtlSeconds,
+    };
+    if (text === null) {
+      if (config.telegram.groupContext && message.text.trim() !== "") {
+        await queue.enqueue(chatId, {
+          ...enqueueOptions,
+          text: `${author}: ${message.text}`,
+          contextOnly: true,
+        });
+      }
+      return;
+    }
+    const reply = (answer: string) =>
+      ctx.reply(answer, {
+        reply_parameters: { message_id: message.message_id, allow_sending_without_reply: true },
+      });
+
+    if (text.length > config.limits.maxMessageLength) {
+      await reply(t.tooLong(text.length, config.limits.maxMessageLength));
+      return;
+    }
+    if (!isAdmin) {
+      const rate = await limits.hitMessage(userId);
+      if (!rate.allowed) {
+        await reply(t.rateLimited(rate.retryAfterSeconds));
+        return;
+      }
+      const quota = await limits.quota(userId);
+      if (quota.exceeded) {
+        const minutes = Math.ceil((nextUtcMidnight() - Date.now()) / 60_000);
+        await reply(t.quotaExceeded(quota.used, quota.limit, minutes));
+        return;
+      }
+    }
+    // In a group several people talk: the model needs to know who said what.
+    const enqueued = await queue.enqueue(chatId, {
+      ...enqueueOptions,
+      text: group ? `${author}: ${text}` : text,
+    });
+    await redis.zadd(keys.chats(), Date.now(), chatId);
+    await deliveries.add({
+      requestId: enqueued.requestId,
+      chatId,
+      answer: enqueued.answer,
+      chatType: group ? "group" : "private",
+      language,
+      ...(group ? { replyTo: message.message_id } : {}),
+      ...(message.is_topic_message && message.message_thread_id !== undefined
+        ? { threadId: message.message_thread_id }
+        : {}),
+    });
+  });
+  return composer;
+}
+
+function authorName(message: Message): string {
+  const from = message.from;
+  if (!from) return message.sender_chat?.title ?? "?";
+  return [from.first_name, from.last_name].filter(Boolean).join(" ") || from.username || String(from.id);
+}

@@ -1,0 +1,60 @@
+// The body of `saiga start`, `saiga engine` and `saiga gateway`: find (or, for start, run) Redis,
+// start the chosen roles, serve until SIGTERM/SIGINT, then shut down gracefully.
+import type { Command } from "commander";
+import { runGateway, type RunningGateway } from "../bot/gateway/run-gateway.js";
+import { ConfigError } from "../config/index.js";
+import { runEngineWorker, type RunningEngineWorker } from "../engine/run-engine-worker.js";
+import { ensureRedis } from "../store/ensure-redis.js";
+import { startCli } from "./cli-runtime.js";
+import { untilShutdownSignal } from "./until-shutdown-signal.js";
+
+/** Which parts a command runs. */
+export interface Roles {
+  engine: boolean;
+  /** `required`: fail without a bot token; `optional`: run without Telegram when the token is unset. */
+  gateway: false | "required" | "optional";
+  /** Start a private redis-server when REDIS_URL is unset and none answers locally. */
+  embeddedRedis: boolean;
+}
+
+/** Serves until a shutdown signal. */
+export async function serveRoles(command: Command, roles: Roles): Promise<void> {
+  const { config, log } = startCli(command);
+  const gatewayOn = roles.gateway !== false && config.telegram.token !== "";
+  if (roles.gateway === "required" && !gatewayOn) {
+    throw new ConfigError(
+      "telegram.token",
+      "",
+      "a bot token from @BotFather (set BOT_TOKEN)",
+      "configuration",
+    );
+  }
+  if (roles.gateway === "optional" && !gatewayOn) {
+    log.warn(
+      "BOT_TOKEN is not set: the Telegram gateway is off (get a token from @BotFather; `saiga chat` talks in the terminal)",
+    );
+  }
+  const redis = await ensureRedis({
+    configuredUrl: config.redis.url,
+    dataDir: config.dataDir,
+    log,
+    embedded: roles.embeddedRedis,
+  });
+  let engine: RunningEngineWorker | undefined;
+  let gateway: RunningGateway | undefined;
+  try {
+    if (roles.engine) engine = await runEngineWorker(config, redis.url, log);
+    if (gatewayOn) gateway = await runGateway(config, redis.url, log);
+    await untilShutdownSignal(log, async (force) => {
+      // Updates stop first (nothing new is accepted), then running answers finish.
+      await gateway?.close();
+      await engine?.close(force);
+    });
+  } catch (error) {
+    await gateway?.close();
+    await engine?.close(true);
+    throw error;
+  } finally {
+    await redis.embedded?.stop();
+  }
+}
