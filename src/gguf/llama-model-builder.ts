@@ -1,5 +1,6 @@
 // Writes llama-architecture GGUF models with seeded random weights (for demos, tests and benchmarks).
-import { GgmlType, tensorElementCount } from "./ggml-type.js";
+import { f32ToF16 } from "./f16.js";
+import { GgmlType, ggmlTypeName, tensorByteSize, tensorElementCount } from "./ggml-type.js";
 import { GgufValueType } from "./gguf-value-type.js";
 import { gguf, type GgufValue } from "./gguf-value.js";
 import { writeGguf, type GgufTensorInput } from "./gguf-writer.js";
@@ -7,8 +8,33 @@ import { LlamaFileType } from "./llama-file-type.js";
 import { SeededRandom } from "./seeded-random.js";
 import { SPM_BOS_ID, SPM_EOS_ID, SPM_UNK_ID, buildSpmVocab, type SpmVocab } from "./spm-vocab.js";
 
-/** Weight types the builder can produce (norms always stay F32, as llama.cpp's converters do). */
-export type LlamaWeightType = typeof GgmlType.F32 | typeof GgmlType.F16 | typeof GgmlType.Q8_0;
+/**
+ * Weight types the builder can produce (norms always stay F32, as llama.cpp's converters do).
+ * F32, F16, BF16 and Q8_0 encode seeded normal weights; Q4_0, Q4_K, Q5_K and Q6_K are random
+ * valid blocks (random quants and sub-block scales, per-block scales chosen so that the weights
+ * come out with about the requested standard deviation and mean 0).
+ */
+export type LlamaWeightType =
+  | typeof GgmlType.F32
+  | typeof GgmlType.F16
+  | typeof GgmlType.BF16
+  | typeof GgmlType.Q8_0
+  | typeof GgmlType.Q4_0
+  | typeof GgmlType.Q4_K
+  | typeof GgmlType.Q5_K
+  | typeof GgmlType.Q6_K;
+
+/** The matrices of a llama model, by role (`blk.N.` left out). */
+export type LlamaMatrixRole =
+  | "token_embd"
+  | "output"
+  | "attn_q"
+  | "attn_k"
+  | "attn_v"
+  | "attn_output"
+  | "ffn_gate"
+  | "ffn_up"
+  | "ffn_down";
 
 /** Shape and content of a generated llama model. */
 export interface LlamaModelOptions {
@@ -21,6 +47,8 @@ export interface LlamaModelOptions {
   readonly contextLength: number;
   /** Defaults to F16. */
   readonly weightType?: LlamaWeightType;
+  /** Per-role types that override {@link weightType} (e.g. `{ output: GgmlType.Q6_K }`). */
+  readonly weightTypes?: Readonly<Partial<Record<LlamaMatrixRole, LlamaWeightType>>>;
   /** Defaults to 1. */
   readonly seed?: number;
   /** `general.name`; defaults to "random-llama". */
@@ -53,8 +81,86 @@ const CHUNK_VALUES = 1 << 16;
 const FILE_TYPE: Record<LlamaWeightType, number> = {
   [GgmlType.F32]: LlamaFileType.ALL_F32,
   [GgmlType.F16]: LlamaFileType.MOSTLY_F16,
+  [GgmlType.BF16]: LlamaFileType.MOSTLY_BF16,
   [GgmlType.Q8_0]: LlamaFileType.MOSTLY_Q8_0,
+  [GgmlType.Q4_0]: LlamaFileType.MOSTLY_Q4_0,
+  [GgmlType.Q4_K]: LlamaFileType.MOSTLY_Q4_K_M,
+  [GgmlType.Q5_K]: LlamaFileType.MOSTLY_Q5_K_M,
+  [GgmlType.Q6_K]: LlamaFileType.MOSTLY_Q6_K,
 };
+
+// Block sizes in elements, for the row-length checks.
+const BLOCK_SIZE: Record<LlamaWeightType, number> = {
+  [GgmlType.F32]: 1,
+  [GgmlType.F16]: 1,
+  [GgmlType.BF16]: 1,
+  [GgmlType.Q8_0]: 32,
+  [GgmlType.Q4_0]: 32,
+  [GgmlType.Q4_K]: 256,
+  [GgmlType.Q5_K]: 256,
+  [GgmlType.Q6_K]: 256,
+};
+
+type RawBlockType = typeof GgmlType.Q4_0 | typeof GgmlType.Q4_K | typeof GgmlType.Q5_K | typeof GgmlType.Q6_K;
+
+function isRawBlockType(type: LlamaWeightType): type is RawBlockType {
+  return type === GgmlType.Q4_0 || type === GgmlType.Q4_K || type === GgmlType.Q5_K || type === GgmlType.Q6_K;
+}
+
+// Standard deviation of the dequantized value in units of the block scale d, for uniformly random
+// quants and sub-block scales (and a min of mean·d·sc-like size, which centres the values on 0):
+// Q4_0: d·(q−8), q∈[0,15]; Q4_K: d·sc·q − dmin·m, sc,m∈[0,63], q∈[0,15], dmin = 7.5·d;
+// Q5_K: as Q4_K with q∈[0,31], dmin = 15.5·d; Q6_K: d·sc·(q−32), sc∈[−128,127], q∈[0,63].
+const RAW_UNIT_STD: Record<RawBlockType, number> = {
+  [GgmlType.Q4_0]: Math.sqrt(21.5),
+  [GgmlType.Q4_K]: Math.sqrt(1333.5 * 77.5 - (31.5 * 7.5) ** 2 + 56.25 * 341.25),
+  [GgmlType.Q5_K]: Math.sqrt(1333.5 * 325.5 - (31.5 * 15.5) ** 2 + 240.25 * 341.25),
+  [GgmlType.Q6_K]: Math.sqrt(5461.5 * 341.5),
+};
+
+/** Random valid blocks of `type` for a tensor of `count` elements, streamed in chunks. */
+function rawBlocks(
+  seed: number,
+  name: string,
+  type: RawBlockType,
+  dims: readonly number[],
+  std: number,
+): () => Iterable<Uint8Array> {
+  return function* () {
+    const rng = SeededRandom.forStream(seed, name);
+    const total = tensorByteSize(type, dims);
+    const blockBytes = tensorByteSize(type, [BLOCK_SIZE[type]]);
+    const blocksPerChunk = Math.max(1, Math.floor(CHUNK_VALUES / BLOCK_SIZE[type]));
+    const byte = (): number => Math.floor(rng.next() * 256);
+    // The per-block scale varies by ±25% around its mean, so that every block's own scale matters.
+    const scale = (): number => (std / RAW_UNIT_STD[type]) * (0.75 + 0.5 * rng.next());
+    for (let done = 0; done < total;) {
+      const n = Math.min(blocksPerChunk, (total - done) / blockBytes);
+      const out = new Uint8Array(n * blockBytes);
+      const view = new DataView(out.buffer);
+      for (let b = 0; b < n; b++) {
+        const o = b * blockBytes;
+        for (let i = 0; i < blockBytes; i++) out[o + i] = byte();
+        const d = scale();
+        switch (type) {
+          case GgmlType.Q4_0:
+            view.setUint16(o, f32ToF16(d), true);
+            break;
+          case GgmlType.Q4_K:
+          case GgmlType.Q5_K:
+            view.setUint16(o, f32ToF16(d), true);
+            view.setUint16(o + 2, f32ToF16(d * (type === GgmlType.Q4_K ? 7.5 : 15.5)), true);
+            break;
+          case GgmlType.Q6_K:
+            view.setUint16(o + blockBytes - 2, f32ToF16(d), true);
+            break;
+        }
+      }
+      done += out.length;
+      yield out;
+    }
+  };
+}
 
 function positiveInt(name: string, v: number): void {
   if (!Number.isSafeInteger(v) || v <= 0)
@@ -91,8 +197,31 @@ export async function writeLlamaModel(path: string, options: LlamaModelOptions):
   const headDim = nEmbd / nHead;
   // RoPE rotates pairs of dimensions.
   if (headDim % 2 !== 0) throw new RangeError(`head size ${headDim} must be even`);
-  if (weightType === GgmlType.Q8_0 && (nEmbd % 32 !== 0 || nFf % 32 !== 0)) {
-    throw new RangeError(`Q8_0 needs nEmbd and nFf to be multiples of 32 (got ${nEmbd}, ${nFf})`);
+  const typeOf = (role: LlamaMatrixRole): LlamaWeightType => options.weightTypes?.[role] ?? weightType;
+  const roleRowLength: Record<LlamaMatrixRole, number> = {
+    token_embd: nEmbd,
+    output: nEmbd,
+    attn_q: nEmbd,
+    attn_k: nEmbd,
+    attn_v: nEmbd,
+    attn_output: nEmbd,
+    ffn_gate: nEmbd,
+    ffn_up: nEmbd,
+    ffn_down: nFf,
+  };
+  for (const [role, rowLength] of Object.entries(roleRowLength) as [LlamaMatrixRole, number][]) {
+    const type = typeOf(role);
+    const block = BLOCK_SIZE[type];
+    if (block === undefined) throw new RangeError(`weight type ${String(type)} is not supported`);
+    if (rowLength % block !== 0) {
+      // Keeps the long-standing message for the plain Q8_0 case.
+      if (type === GgmlType.Q8_0 && options.weightTypes === undefined) {
+        throw new RangeError(`Q8_0 needs nEmbd and nFf to be multiples of 32 (got ${nEmbd}, ${nFf})`);
+      }
+      throw new RangeError(
+        `${role} as ${ggmlTypeName(type)} needs rows of a multiple of ${block} values (got ${rowLength})`,
+      );
+    }
   }
   if (vocab.scores.length !== nVocab || vocab.tokenTypes.length !== nVocab) {
     throw new RangeError("vocab tokens, scores and token types must have the same length");
@@ -102,10 +231,16 @@ export async function writeLlamaModel(path: string, options: LlamaModelOptions):
   const tensors: GgufTensorInput[] = [];
   const matrix = (name: string, rowLength: number, rows: number): void => {
     const dims = [rowLength, rows];
+    const role = (name.startsWith("blk.") ? name.split(".")[2] : name.split(".")[0]) as LlamaMatrixRole;
+    const type = typeOf(role);
+    if (isRawBlockType(type)) {
+      tensors.push({ name, dims, type, raw: rawBlocks(seed, name, type, dims, std) });
+      return;
+    }
     tensors.push({
       name,
       dims,
-      type: weightType,
+      type,
       data: normalWeights(seed, name, tensorElementCount(dims), std),
     });
   };
@@ -133,7 +268,9 @@ export async function writeLlamaModel(path: string, options: LlamaModelOptions):
     "general.architecture": gguf.str("llama"),
     "general.name": gguf.str(options.name ?? "random-llama"),
     "general.file_type": gguf.u32(FILE_TYPE[weightType]),
-    ...(weightType === GgmlType.Q8_0 ? { "general.quantization_version": gguf.u32(2) } : {}),
+    ...(Object.keys(roleRowLength).some((role) => BLOCK_SIZE[typeOf(role as LlamaMatrixRole)] > 1)
+      ? { "general.quantization_version": gguf.u32(2) }
+      : {}),
     "llama.context_length": gguf.u32(contextLength),
     "llama.embedding_length": gguf.u32(nEmbd),
     "llama.block_count": gguf.u32(nLayer),

@@ -4,6 +4,7 @@
 import { Composer } from "grammy";
 import type { SaigaContext } from "../bot-context.js";
 import type { StatsView } from "../i18n/texts.js";
+import { registerAdminMenu } from "./command-menus.js";
 
 export const ADMIN_COMMANDS = [
   "stats",
@@ -19,6 +20,15 @@ const TRAINING_COMMANDS = ["train", "adapters", "activate", "rollback"] as const
 
 export function adminCommands(): Composer<SaigaContext> {
   const composer = new Composer<SaigaContext>();
+  // An admin's full command menu, once per process, when they first write in private.
+  const menus = new Set<number>();
+  composer.chatType("private").use(async (ctx, next) => {
+    if (ctx.saiga.isAdmin && !menus.has(ctx.from.id)) {
+      menus.add(ctx.from.id);
+      await registerAdminMenu(ctx.api, ctx.from.id, ctx.saiga.services.log);
+    }
+    await next();
+  });
   composer.command([...ADMIN_COMMANDS], async (ctx, next) => {
     if (ctx.saiga.isAdmin) return next();
     ctx.saiga.services.log.info(

@@ -18,20 +18,28 @@ function menu(language: Language, names: readonly CommandName[]): BotCommand[] {
   return names.map((command) => ({ command, description: descriptions[command] }));
 }
 
-/** Registers every menu. Returns how many registrations failed (each is logged). */
-export async function registerCommandMenus(
-  api: Api,
-  adminIds: readonly number[],
-  log: Logger,
-): Promise<number> {
-  const menus: [BotCommandScope, readonly CommandName[]][] = [
+/**
+ * Registers the menus for everyone. Returns how many registrations failed (each is logged).
+ * Admins get theirs from {@link registerAdminMenu} once they talk to the bot: Telegram refuses a
+ * chat-scoped menu for a chat it has not seen ("chat not found").
+ */
+export async function registerCommandMenus(api: Api, log: Logger): Promise<number> {
+  return register(api, log, [
     [{ type: "all_private_chats" }, PRIVATE_COMMANDS],
     [{ type: "all_group_chats" }, GROUP_COMMANDS],
-    ...adminIds.map((id): [BotCommandScope, readonly CommandName[]] => [
-      { type: "chat", chat_id: id },
-      [...PRIVATE_COMMANDS, ...ADMIN_COMMANDS],
-    ]),
-  ];
+  ]);
+}
+
+/** The admin's own menu (every command) in their private chat with the bot. */
+export async function registerAdminMenu(api: Api, adminId: number, log: Logger): Promise<number> {
+  return register(api, log, [[{ type: "chat", chat_id: adminId }, [...PRIVATE_COMMANDS, ...ADMIN_COMMANDS]]]);
+}
+
+async function register(
+  api: Api,
+  log: Logger,
+  menus: [BotCommandScope, readonly CommandName[]][],
+): Promise<number> {
   let failed = 0;
   for (const [scope, names] of menus) {
     for (const language of ["ru", "en"] as const) {

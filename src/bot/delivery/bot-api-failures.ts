@@ -25,7 +25,11 @@ export function isUnsupportedMethod(error: unknown): boolean {
   );
 }
 
-/** The chat cannot receive messages (the user blocked the bot, the bot left the group). */
-export function isChatGone(error: unknown): boolean {
-  return error instanceof GrammyError && error.error_code === 403;
+/**
+ * Trying again cannot help: the chat cannot receive messages (the user blocked the bot, the bot
+ * left the group, the chat does not exist) or the request itself is wrong. Parse failures are
+ * handled before this (plain-text fallback).
+ */
+export function isPermanentFailure(error: unknown): boolean {
+  return error instanceof GrammyError && (error.error_code === 403 || error.error_code === 400);
 }

@@ -8,7 +8,7 @@ import type { Logger } from "../../log/index.js";
 import type { GenerationQueue } from "../../queue/generation-queue.js";
 import type { RedisKeys } from "../../store/redis-keys.js";
 import { deliverAnswer } from "./answer-delivery.js";
-import { isChatGone } from "./bot-api-failures.js";
+import { isPermanentFailure } from "./bot-api-failures.js";
 import { DELIVER_QUEUE, deliveryJobSchema } from "./delivery-job.js";
 
 /** Options of {@link DeliveryWorker}. */
@@ -72,7 +72,7 @@ export class DeliveryWorker {
       return { ...outcome };
     } catch (error) {
       // A user who blocked the bot will not read it on the next attempt either.
-      if (isChatGone(error)) throw new UnrecoverableError((error as Error).message);
+      if (isPermanentFailure(error)) throw new UnrecoverableError((error as Error).message);
       throw error;
     } finally {
       this.running.delete(abort);

@@ -72,7 +72,7 @@ export async function runGateway(config: Config, redisUrl: string, log: Logger):
   };
   const bot = createSaigaBot(services);
   await initBot(bot, config.telegram.apiRoot);
-  await registerCommandMenus(bot.api, config.telegram.adminIds, log);
+  await registerCommandMenus(bot.api, log);
   const worker = new DeliveryWorker({
     api: bot.api,
     connection,

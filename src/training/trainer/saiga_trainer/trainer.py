@@ -1,0 +1,386 @@
+"""Training, evaluation and greedy decoding on tokenized JSONL.
+
+Each data line: {"input_ids": [...], "loss_mask": [0/1 ...], "label": true|false, "weight": 1.0};
+loss_mask[t] = 1 marks token t as an answer token (predicted from the tokens before it).
+"""
+
+import contextlib
+import json
+import math
+import os
+import random
+import sys
+import time
+
+import torch
+
+from .gguf_file import write_lora_adapter
+from .llama_model import DEFAULT_TARGETS, LlamaModel
+from .losses import kto_loss, sft_loss
+
+
+class UsageError(Exception):
+    """Bad arguments or input data (reported as one line, exit code 2)."""
+
+
+class Example:
+    __slots__ = ("index", "ids", "mask", "label", "weight", "n_target")
+
+    def __init__(self, index, ids, mask, label, weight):
+        self.index = index
+        self.ids = ids
+        self.mask = mask
+        self.label = label
+        self.weight = weight
+        self.n_target = sum(mask[1:])
+
+
+def load_examples(path, n_vocab):
+    """Reads and checks tokenized JSONL; raises UsageError naming the line on bad input."""
+    try:
+        f = open(path, "r", encoding="utf-8")
+    except OSError as e:
+        raise UsageError("cannot read %s: %s" % (path, e.strerror or e))
+    out = []
+    with f:
+        for lineno, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            where = "%s line %d" % (path, lineno)
+            try:
+                obj = json.loads(line)
+            except ValueError as e:
+                raise UsageError("%s: not JSON (%s)" % (where, e))
+            if not isinstance(obj, dict):
+                raise UsageError("%s: expected a JSON object" % where)
+            ids = obj.get("input_ids")
+            mask = obj.get("loss_mask")
+            if not isinstance(ids, list) or not ids or not all(isinstance(t, int) and not isinstance(t, bool) for t in ids):
+                raise UsageError("%s: input_ids must be a non-empty list of integers" % where)
+            if any(t < 0 or t >= n_vocab for t in ids):
+                raise UsageError("%s: a token id is outside the model's vocabulary of %d" % (where, n_vocab))
+            if mask is None:
+                raise UsageError("%s: loss_mask is missing" % where)
+            if not isinstance(mask, list) or len(mask) != len(ids) or any(m not in (0, 1) or isinstance(m, float) for m in mask):
+                raise UsageError("%s: loss_mask must be a list of 0/1 as long as input_ids" % where)
+            label = obj.get("label", True)
+            if not isinstance(label, bool):
+                raise UsageError("%s: label must be true or false" % where)
+            weight = obj.get("weight", 1.0)
+            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
+                raise UsageError("%s: weight must be a non-negative number" % where)
+            out.append(Example(len(out), ids, [int(m) for m in mask], label, float(weight)))
+    if not out:
+        raise UsageError("%s holds no examples" % path)
+    return out
+
+
+def collate(examples, device, pad_id=0):
+    """Right-padded [B, T] ids and mask (padding is never a target, and causal attention keeps
+    real tokens from seeing it)."""
+    T = max(len(e.ids) for e in examples)
+    ids = torch.full((len(examples), T), pad_id, dtype=torch.long)
+    mask = torch.zeros((len(examples), T), dtype=torch.long)
+    for i, e in enumerate(examples):
+        ids[i, : len(e.ids)] = torch.tensor(e.ids, dtype=torch.long)
+        mask[i, : len(e.mask)] = torch.tensor(e.mask, dtype=torch.long)
+    labels = torch.tensor([e.label for e in examples], dtype=torch.bool)
+    weights = torch.tensor([e.weight for e in examples], dtype=torch.float32)
+    return ids.to(device), mask.to(device), labels.to(device), weights.to(device)
+
+
+def pick_device(name):
+    if name == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise UsageError("--device cuda: no CUDA device is available to this PyTorch")
+    return name
+
+
+def pick_dtype(name, device):
+    if name == "auto":
+        return torch.bfloat16 if device.startswith("cuda") else torch.float32
+    return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[name]
+
+
+def autocast_for(device, dtype):
+    if device.startswith("cuda") and dtype in (torch.bfloat16, torch.float16):
+        return lambda: torch.autocast("cuda", dtype=dtype)
+    return contextlib.nullcontext
+
+
+def emit(obj):
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
+def lr_at(step, total, warmup, base_lr, min_ratio):
+    """Linear warmup to base_lr over `warmup` steps, then cosine decay to base_lr * min_ratio (step is 1-based)."""
+    if warmup > 0 and step <= warmup:
+        return base_lr * step / warmup
+    span = max(1, total - warmup)
+    progress = min(1.0, (step - warmup) / span)
+    return base_lr * (min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
+
+
+def load_model(args, device):
+    dtype = pick_dtype(args.dtype, device)
+    model = LlamaModel(args.model, device=device, dtype=dtype)
+    return model, dtype
+
+
+def train(args):
+    t_start = time.time()
+    device = pick_device(args.device)
+    torch.manual_seed(args.seed)
+    random.seed(args.seed)
+    model, dtype = load_model(args, device)
+    cfg = model.cfg
+    examples = load_examples(args.data, cfg.n_vocab)
+    max_len = args.max_length or cfg.context_length
+    too_long = [e for e in examples if len(e.ids) > max_len]
+    usable = [e for e in examples if len(e.ids) <= max_len and e.n_target > 0 and e.weight > 0]
+    if args.loss == "sft":
+        usable = [e for e in usable if e.label]
+    if not usable:
+        what = "desirable (label true) " if args.loss == "sft" else ""
+        raise UsageError(
+            "%s: no usable %sexamples (need answer tokens in loss_mask, weight > 0, at most %d tokens)"
+            % (args.data, what, max_len)
+        )
+    if too_long:
+        sys.stderr.write("train.py: skipped %d example(s) longer than %d tokens\n" % (len(too_long), max_len))
+
+    targets = [t.strip() for t in args.targets.split(",") if t.strip()]
+    if args.init_adapter:
+        model.load_adapter(args.init_adapter, trainable=True, dropout=args.lora_dropout)
+        lora_alpha, lora_r = model.lora_alpha, model.lora_rank
+    else:
+        model.add_lora(targets, args.lora_r, args.lora_alpha, args.lora_dropout, seed=args.seed)
+        lora_alpha, lora_r = args.lora_alpha, args.lora_r
+    ckpt = args.gradient_checkpointing == "on" or (args.gradient_checkpointing == "auto" and device.startswith("cuda"))
+    model.gradient_checkpointing = ckpt
+    params = model.lora_parameters()
+    opt_kwargs = dict(lr=args.lr, weight_decay=args.weight_decay, betas=(0.9, 0.999), eps=1e-8)
+    if device.startswith("cuda") and "fused" in torch.optim.AdamW.__init__.__code__.co_varnames:
+        opt_kwargs["fused"] = True
+    optimizer = torch.optim.AdamW(params, **opt_kwargs)
+    autocast = autocast_for(device, dtype)
+
+    per_epoch = math.ceil(len(usable) / (args.batch_size * args.grad_accum))
+    total = per_epoch * args.epochs
+    if args.max_steps:
+        total = min(total, args.max_steps) if args.epochs_given else args.max_steps
+    warmup = args.warmup_steps if args.warmup_steps is not None else int(round(args.warmup_ratio * total))
+    rng = random.Random(args.seed)
+
+    def batches():
+        while True:
+            order = list(usable)
+            rng.shuffle(order)
+            for i in range(0, len(order), args.batch_size):
+                yield order[i : i + args.batch_size]
+
+    ref_cache = {}
+
+    def reference(batch, ids, mask):
+        missing = [e for e in batch if e.index not in ref_cache]
+        if missing:
+            model.set_lora_enabled(False)
+            with torch.no_grad(), autocast():
+                sums, _ = model.target_logprobs(ids, mask)
+            model.set_lora_enabled(True)
+            for e, v in zip(batch, sums.tolist()):
+                ref_cache[e.index] = v
+        return torch.tensor([ref_cache[e.index] for e in batch], dtype=torch.float32, device=ids.device)
+
+    source = batches()
+    model.train()
+    step = 0
+    tokens_total = 0
+    last_loss = None
+    losses = []
+    train_start = time.time()
+    while step < total:
+        step += 1
+        t0 = time.time()
+        lr = lr_at(step, total, warmup, args.lr, args.min_lr_ratio)
+        for g in optimizer.param_groups:
+            g["lr"] = lr
+        optimizer.zero_grad(set_to_none=True)
+        step_loss = 0.0
+        step_tokens = 0
+        extra = {}
+        for _ in range(args.grad_accum):
+            batch = next(source)
+            ids, mask, labels, weights = collate(batch, device)
+            step_tokens += sum(len(e.ids) for e in batch)
+            if args.loss == "kto":
+                ref = reference(batch, ids, mask)
+                with autocast():
+                    pol, _ = model.target_logprobs(ids, mask)
+                loss, r, z0 = kto_loss(pol, ref, labels, weights, args.beta, args.lambda_d, args.lambda_u)
+                extra = {"z0": round(float(z0), 6), "reward": round(float(r.mean()), 6)}
+            else:
+                with autocast():
+                    sums, counts = model.target_logprobs(ids, mask)
+                loss = sft_loss(sums, counts, weights)
+            (loss / args.grad_accum).backward()
+            step_loss += float(loss.detach()) / args.grad_accum
+        grad_norm = None
+        if args.max_grad_norm and args.max_grad_norm > 0:
+            grad_norm = float(torch.nn.utils.clip_grad_norm_(params, args.max_grad_norm))
+        optimizer.step()
+        if device.startswith("cuda"):
+            torch.cuda.synchronize()
+        dt = max(time.time() - t0, 1e-9)
+        tokens_total += step_tokens
+        last_loss = step_loss
+        losses.append(step_loss)
+        line = {"step": step, "loss": round(step_loss, 6), "tokens_per_s": round(step_tokens / dt, 1), "lr": lr}
+        if grad_norm is not None:
+            line["grad_norm"] = round(grad_norm, 6)
+        line.update(extra)
+        emit(line)
+    train_seconds = time.time() - train_start
+
+    os.makedirs(args.out, exist_ok=True)
+    adapter_path = os.path.join(args.out, "adapter.gguf")
+    write_lora_adapter(adapter_path, cfg.arch, lora_alpha, model.lora_pairs(), name=args.name)
+    hyper = {
+        "loss": args.loss,
+        "epochs": args.epochs,
+        "max_steps": args.max_steps,
+        "batch_size": args.batch_size,
+        "grad_accum": args.grad_accum,
+        "lr": args.lr,
+        "min_lr_ratio": args.min_lr_ratio,
+        "weight_decay": args.weight_decay,
+        "warmup_steps": warmup,
+        "max_grad_norm": args.max_grad_norm,
+        "lora_r": lora_r,
+        "lora_alpha": lora_alpha,
+        "lora_dropout": args.lora_dropout,
+        "targets": sorted({n.split(".")[2] for n, _, _ in model.lora_pairs()}),
+        "seed": args.seed,
+        "max_length": max_len,
+    }
+    if args.loss == "kto":
+        hyper.update({"beta": args.beta, "lambda_d": args.lambda_d, "lambda_u": args.lambda_u})
+    metrics = {
+        "final_loss": last_loss,
+        "mean_loss_last_10": sum(losses[-10:]) / max(1, len(losses[-10:])),
+        "steps": step,
+        "tokens": tokens_total,
+        "tokens_per_s": round(tokens_total / max(train_seconds, 1e-9), 1),
+        "seconds": round(time.time() - t_start, 3),
+        "train_seconds": round(train_seconds, 3),
+        "examples": len(usable),
+        "skipped_too_long": len(too_long),
+        "hyperparameters": hyper,
+        "device": device_description(device),
+        "dtype": str(dtype).replace("torch.", ""),
+        "gradient_checkpointing": ckpt,
+        "torch": torch.__version__,
+        "model": os.path.abspath(args.model),
+        "data": os.path.abspath(args.data),
+        "adapter": os.path.abspath(adapter_path),
+    }
+    if device.startswith("cuda"):
+        metrics["max_memory_allocated_bytes"] = torch.cuda.max_memory_allocated()
+    metrics_path = os.path.join(args.out, "metrics.json")
+    tmp = metrics_path + ".partial"
+    with open(tmp, "w", encoding="utf-8") as f:
+        json.dump(metrics, f, indent=2, ensure_ascii=False)
+        f.write("\n")
+    os.replace(tmp, metrics_path)
+    emit({"done": True, "steps": step, "final_loss": last_loss, "adapter": adapter_path, "metrics": metrics_path,
+          "seconds": metrics["seconds"]})
+
+
+def device_description(device):
+    if device.startswith("cuda"):
+        return "cuda:%s" % torch.cuda.get_device_name(torch.device(device))
+    return "cpu (%d threads)" % torch.get_num_threads()
+
+
+def evaluate(args):
+    """Per example: summed log-likelihood of the masked tokens under the base model and, with
+    --adapter, under the adapted one."""
+    device = pick_device(args.device)
+    model, dtype = load_model(args, device)
+    examples = load_examples(args.data, model.cfg.n_vocab)
+    if args.adapter:
+        model.load_adapter(args.adapter)
+    model.eval()
+    autocast = autocast_for(device, dtype)
+    totals = {"base": 0.0, "adapter": 0.0}
+    n_tokens = 0
+    for i in range(0, len(examples), args.batch_size):
+        batch = examples[i : i + args.batch_size]
+        ids, mask, _, _ = collate(batch, device)
+        results = {}
+        with torch.no_grad(), autocast():
+            model.set_lora_enabled(False)
+            results["base"], counts = model.target_logprobs(ids, mask)
+            if args.adapter:
+                model.set_lora_enabled(True)
+                results["adapter"], _ = model.target_logprobs(ids, mask)
+        for j, e in enumerate(batch):
+            line = {"index": e.index, "label": e.label, "weight": e.weight, "tokens": int(counts[j])}
+            for k, v in results.items():
+                line[k] = float(v[j])
+                totals[k] += float(v[j])
+            n_tokens += int(counts[j])
+            emit(line)
+    summary = {"done": True, "examples": len(examples), "tokens": n_tokens, "base": totals["base"]}
+    if args.adapter:
+        summary["adapter"] = totals["adapter"]
+    emit(summary)
+
+
+def _token_list(text, what, n_vocab):
+    try:
+        ids = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise UsageError("%s %r: expected comma-separated token ids" % (what, text))
+    if not ids or any(t < 0 or t >= n_vocab for t in ids):
+        raise UsageError("%s %r: token ids must be within the vocabulary of %d" % (what, text, n_vocab))
+    return ids
+
+
+def greedy(args):
+    """Per --prompt: the greedy continuation (and top1-top2 logit margins) without and, with
+    --adapter, with the adapter. --expect / --expect-adapter (one per prompt) give another engine's
+    continuation, scored teacher-forced: gaps (max logit - its token's logit) and margins."""
+    device = pick_device(args.device)
+    model, _ = load_model(args, device)
+    n_vocab = model.cfg.n_vocab
+    if not args.prompt:
+        raise UsageError("--greedy needs at least one --prompt (comma-separated token ids)")
+    prompts = [_token_list(p, "--prompt", n_vocab) for p in args.prompt]
+    expects = {}
+    for key, values in (("base", args.expect), ("adapter", args.expect_adapter)):
+        if values:
+            if len(values) != len(prompts):
+                raise UsageError("give one --%s per --prompt" % ("expect" if key == "base" else "expect-adapter"))
+            expects[key] = [_token_list(v, "--expect", n_vocab) for v in values]
+    if "adapter" in expects and not args.adapter:
+        raise UsageError("--expect-adapter needs --adapter")
+    if args.adapter:
+        model.load_adapter(args.adapter)
+    model.eval()
+    r5 = lambda xs: [round(x, 5) for x in xs]  # noqa: E731
+    for i, ids in enumerate(prompts):
+        line = {"prompt": i}
+        for key in ("base", "adapter") if args.adapter else ("base",):
+            model.set_lora_enabled(key == "adapter")
+            prefix = "" if key == "base" else "adapter_"
+            tokens, margins = model.greedy(ids, args.greedy)
+            line[prefix + "tokens"] = tokens
+            line[prefix + "margins"] = r5(margins)
+            if key in expects:
+                gaps, fmargins = model.forced(ids, expects[key][i])
+                line[prefix + "expect_gaps"] = r5(gaps)
+                line[prefix + "expect_margins"] = r5(fmargins)
+        emit(line)
