@@ -44,10 +44,26 @@ export {
   createRedis,
   ensureRedis,
   startEmbeddedRedis,
+  FeedbackStore,
+  GenerationRecords,
   type HistoryTurn,
   type StoredTurn,
   type ChatSettings,
+  type FeedbackRecord,
+  type GenerationRecord,
 } from "./store/index.js";
 export { GenerationQueue, readTokenStream, readWholeAnswer, type TokenStreamEntry } from "./queue/index.js";
 export { EngineWorker, runEngineWorker, type GenerationBackend } from "./engine/index.js";
+export {
+  createSaigaBot,
+  runGateway,
+  DeliveryQueue,
+  DeliveryWorker,
+  markdownToTelegramHtml,
+  splitMessage,
+  type BotServices,
+  type SaigaContext,
+  type SaigaFlavor,
+  type RunningGateway,
+} from "./bot/index.js";
 export { SaigaError } from "./errors/saiga-error.js";

@@ -5,6 +5,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { readGguf } from "../src/gguf/index.js";
+import { BotApiEmulator } from "./helpers/bot-api-emulator/index.js";
 import { PROJECT_ROOT, runSaiga, TEST_DATA_DIR } from "./helpers/run-saiga.js";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "saiga-cli-"));
@@ -169,11 +170,36 @@ describe("saiga model", () => {
   });
 });
 
+describe("saiga gateway", () => {
+  it("refuses to start without a bot token, saying where to get one", async () => {
+    const run = await runSaiga(["gateway"]);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/telegram\.token.*@BotFather.*BOT_TOKEN/);
+  });
+
+  it("says plainly when the Bot API refuses the token", async () => {
+    const emulator = await BotApiEmulator.start();
+    try {
+      const run = await runSaiga(["gateway"], {
+        BOT_TOKEN: "123456789:AAwrongwrongwrongwrongwrongwrongwrong",
+        TELEGRAM_API_ROOT: emulator.apiRoot,
+        REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
+      });
+      expect(run.code).toBe(1);
+      expect(run.stderr).toMatch(/refused the bot token \(401 Unauthorized\): check BOT_TOKEN/);
+      expect(run.stderr).not.toContain("AAwrongwrong");
+    } finally {
+      await emulator.close();
+    }
+  });
+});
+
 describe("saiga --help", () => {
   it.each([
     [[]],
     [["start"]],
     [["engine"]],
+    [["gateway"]],
     [["chat"]],
     [["prompt"]],
     [["model"]],
@@ -188,7 +214,7 @@ describe("saiga --help", () => {
 
   it("lists every command at the top level", async () => {
     const run = await runSaiga(["--help"]);
-    for (const command of ["start", "engine", "chat", "prompt", "model"])
+    for (const command of ["start", "engine", "gateway", "chat", "prompt", "model"])
       expect(run.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, "m"));
   });
 });

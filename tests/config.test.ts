@@ -31,7 +31,7 @@ describe("loadConfig", () => {
         SAIGA_MODEL_CHAT_FORMAT: "llama3",
       },
     });
-    expect(config.telegram).toEqual({
+    expect(config.telegram).toMatchObject({
       token: "123456:secret",
       apiRoot: "http://127.0.0.1:8081",
       adminIds: [11, 22, 33],
@@ -63,6 +63,15 @@ describe("loadConfig", () => {
     [{ SAIGA_MODEL_THREADS: "0" }, "model.threads", "0", '"auto" or a whole number'],
     [{ SAIGA_GENERATION_TOP_P: "1.5" }, "generation.topP", "1.5", "(0, 1]"],
     [{ SAIGA_MODEL_CHAT_FORMAT: "chatml" }, "model.chatFormat", '"chatml"', "auto, saiga_v2, llama3"],
+    [{ SAIGA_TELEGRAM_MODE: "push" }, "telegram.mode", '"push"', "polling, webhook"],
+    [
+      { SAIGA_TELEGRAM_WEBHOOK_URL: "bot.example.com" },
+      "telegram.webhook.url",
+      "bot.example.com",
+      "https URL",
+    ],
+    [{ SAIGA_TELEGRAM_DRAFTS: "maybe" }, "telegram.drafts", '"maybe"', "true or false"],
+    [{ SAIGA_LIMITS_MAX_MESSAGE_LENGTH: "0" }, "limits.maxMessageLength", "0", "≥ 1"],
     [{ SAIGA_MODEL_CONTEX_SIZE: "4096" }, "SAIGA_MODEL_CONTEX_SIZE", '"4096"', "unknown setting"],
   ])("rejects %o naming %s", (env, setting, value, expected) => {
     let error: unknown;

@@ -71,26 +71,30 @@ export async function runGateway(config: Config, redisUrl: string, log: Logger):
     dedupe: new UpdateDedupe({ redis, keys, dedupeTtlSeconds: config.limits.dedupeTtlSeconds }),
   };
   const bot = createSaigaBot(services);
-  await initBot(bot, config.telegram.apiRoot);
-  await registerCommandMenus(bot.api, log);
-  const worker = new DeliveryWorker({
-    api: bot.api,
-    connection,
-    redis,
-    keys,
-    generation: queue,
-    config,
-    log,
-  });
-  await worker.waitUntilReady();
-
-  let stopUpdates: () => Promise<void>;
-  if (config.telegram.mode === "webhook") {
-    const server = await startWebhookServer(bot, config.telegram.webhook, log);
-    stopUpdates = () => server.close();
-  } else {
-    const runner = await startDurablePolling(bot, new UpdateInbox(redis, keys, log), log);
-    stopUpdates = () => runner.stop();
+  let worker: DeliveryWorker | undefined;
+  let stopUpdates: (() => Promise<void>) | undefined;
+  const shutDown = async () => {
+    await stopUpdates?.();
+    await worker?.close();
+    await Promise.all([queue.close(), deliveries.close()]);
+    await Promise.all([redis.quit().catch(() => undefined), connection.quit().catch(() => undefined)]);
+  };
+  try {
+    await initBot(bot, config.telegram.apiRoot);
+    await registerCommandMenus(bot.api, log);
+    worker = new DeliveryWorker({ api: bot.api, connection, redis, keys, generation: queue, config, log });
+    await worker.waitUntilReady();
+    if (config.telegram.mode === "webhook") {
+      const server = await startWebhookServer(bot, config.telegram.webhook, log);
+      stopUpdates = () => server.close();
+    } else {
+      const runner = await startDurablePolling(bot, new UpdateInbox(redis, keys, log), log);
+      stopUpdates = () => runner.stop();
+    }
+  } catch (error) {
+    // A refused token or an unreachable server: leave nothing open that would keep the process alive.
+    await shutDown();
+    throw error;
   }
   log.info({ bot: bot.botInfo.username, mode: config.telegram.mode }, "telegram gateway running");
 
@@ -98,12 +102,7 @@ export async function runGateway(config: Config, redisUrl: string, log: Logger):
   return {
     username: bot.botInfo.username,
     close() {
-      closing ??= (async () => {
-        await stopUpdates();
-        await worker.close();
-        await Promise.all([queue.close(), deliveries.close()]);
-        await Promise.all([redis.quit().catch(() => undefined), connection.quit().catch(() => undefined)]);
-      })();
+      closing ??= shutDown();
       return closing;
     },
   };
