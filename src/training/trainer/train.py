@@ -4,6 +4,7 @@
   train.py --model M.gguf --data tokenized.jsonl --out DIR [options]     train, write DIR/adapter.gguf
   train.py --eval --model M.gguf --data D.jsonl [--adapter A.gguf]       log-likelihood per example
   train.py --greedy N --model M.gguf --prompt 1,2,3 [--adapter A.gguf]   greedy token ids
+  train.py --inspect --model F.gguf [--tensor NAME]                      metadata, tensors (values)
 
 Training prints one JSON line per step ({"step","loss","tokens_per_s","lr",...}) and a final
 {"done": true, ...}; DIR/metrics.json holds the run's figures. Bad arguments or input files end
@@ -18,6 +19,8 @@ import argparse  # noqa: E402
 import os  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+from saiga_trainer import DEFAULT_TARGETS  # noqa: E402  (torch-free: --help stays fast)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -54,6 +57,8 @@ def build_parser():
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--eval", action="store_true", help="print per-example log-likelihoods and exit")
     mode.add_argument("--greedy", type=positive_int, metavar="N", help="print N greedy tokens per --prompt")
+    mode.add_argument("--inspect", action="store_true", help="print the GGUF's metadata and tensor list as JSON")
+    p.add_argument("--tensor", action="append", help="(--inspect) also print this tensor's values, dequantized")
     p.add_argument("--prompt", action="append", help="comma-separated prompt token ids (--greedy; repeatable)")
     p.add_argument("--expect", action="append", help="(--greedy) another engine's continuation per prompt")
     p.add_argument("--expect-adapter", action="append", help="(--greedy) the same, with --adapter applied")
@@ -72,7 +77,7 @@ def build_parser():
     p.add_argument("--lora-r", type=positive_int, default=16)
     p.add_argument("--lora-alpha", type=non_negative_float, default=16.0)
     p.add_argument("--lora-dropout", type=non_negative_float, default=0.05)
-    p.add_argument("--targets", default=",".join(_default_targets()), help="comma-separated projections")
+    p.add_argument("--targets", default=",".join(DEFAULT_TARGETS), help="comma-separated projections")
     p.add_argument("--init-adapter", help="continue training this GGUF LoRA adapter")
     p.add_argument("--beta", type=non_negative_float, default=0.2, help="KTO beta")
     p.add_argument("--lambda-d", type=non_negative_float, default=1.0, help="KTO weight of desirable examples")
@@ -89,10 +94,6 @@ def build_parser():
     return p
 
 
-def _default_targets():
-    return ("attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down")
-
-
 def main(argv=None):
     args = build_parser().parse_args(argv)
     if args.threads:
@@ -105,6 +106,8 @@ def main(argv=None):
     try:
         if args.greedy:
             return trainer.greedy(args)
+        if args.inspect:
+            return trainer.inspect(args)
         if not args.data:
             raise trainer.UsageError("--data is required")
         if not os.path.isfile(args.data):
@@ -125,8 +128,16 @@ def main(argv=None):
             args.epochs = 1
         return trainer.train(args)
     except (trainer.UsageError, GgufError, ValueError) as e:
-        sys.stderr.write("train.py: %s\n" % str(e).splitlines()[0] if str(e) else "train.py: %r\n" % e)
+        sys.stderr.write("train.py: %s\n" % _one_line(e))
         sys.exit(2)
+    except trainer.TrainingDiverged as e:
+        sys.stderr.write("train.py: %s\n" % _one_line(e))
+        sys.exit(1)
+
+
+def _one_line(e):
+    text = str(e).strip()
+    return text.splitlines()[0] if text else repr(e)
 
 
 if __name__ == "__main__":

@@ -12,9 +12,10 @@ import torch.nn as nn
 import torch.utils.checkpoint
 import torch.nn.functional as F
 
+from . import DEFAULT_TARGETS
 from .gguf_file import GgufError, GgufFile
 
-DEFAULT_TARGETS = ("attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down")
+# Every projection that can carry LoRA (the defaults are all of them).
 ALL_TARGETS = DEFAULT_TARGETS
 
 _HAS_SDPA = hasattr(F, "scaled_dot_product_attention")
@@ -59,7 +60,9 @@ class LlamaConfig:
         self.rope_base = float(opt("rope.freq_base", 10000.0))
         self.n_rot = int(opt("rope.dimension_count", self.head_dim))
         if self.n_rot % 2 or self.n_rot > self.head_dim:
-            raise GgufError("%s: rope.dimension_count %d does not fit head size %d" % (gguf.path, self.n_rot, self.head_dim))
+            raise GgufError(
+                "%s: rope.dimension_count %d does not fit head size %d" % (gguf.path, self.n_rot, self.head_dim)
+            )
         scaling = opt("rope.scaling.type", None)
         factor = float(opt("rope.scaling.factor", 0.0) or 0.0)
         if scaling is None and opt("rope.scale_linear", None) is not None:
@@ -117,7 +120,8 @@ class LoraLinear(nn.Module):
             b = torch.zeros(self.n_out, r, dtype=torch.float32)
         if a.shape != (r, self.n_in) or b.shape != (self.n_out, r):
             raise GgufError(
-                "LoRA shapes %s/%s do not fit a [%d, %d] weight" % (tuple(a.shape), tuple(b.shape), self.n_out, self.n_in)
+                "LoRA shapes %s/%s do not fit a [%d, %d] weight"
+                % (tuple(a.shape), tuple(b.shape), self.n_out, self.n_in)
             )
         self.lora_A = nn.Parameter(a.to(dev, torch.float32).contiguous(), requires_grad=trainable)
         self.lora_B = nn.Parameter(b.to(dev, torch.float32).contiguous(), requires_grad=trainable)
@@ -267,7 +271,9 @@ class LlamaModel(nn.Module):
         if "rope_freqs.weight" in gguf.tensors:
             ff = gguf.tensor("rope_freqs.weight").double().reshape(-1)
             if ff.numel() != cfg.n_rot // 2:
-                raise GgufError("%s: rope_freqs.weight has %d values, expected %d" % (path, ff.numel(), cfg.n_rot // 2))
+                raise GgufError(
+                    "%s: rope_freqs.weight has %d values, expected %d" % (path, ff.numel(), cfg.n_rot // 2)
+                )
             inv = inv / ff
         self.register_buffer("inv_freq", inv.to(self.device), persistent=False)
         self.lora_alpha = None

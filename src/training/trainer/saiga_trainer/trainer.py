@@ -14,13 +14,17 @@ import time
 
 import torch
 
-from .gguf_file import write_lora_adapter
-from .llama_model import DEFAULT_TARGETS, LlamaModel
+from .gguf_file import GgufFile, ggml_type_name, write_lora_adapter
+from .llama_model import LlamaModel
 from .losses import kto_loss, sft_loss
 
 
 class UsageError(Exception):
     """Bad arguments or input data (reported as one line, exit code 2)."""
+
+
+class TrainingDiverged(Exception):
+    """The loss stopped being a finite number (reported as one line, exit code 1)."""
 
 
 class Example:
@@ -33,6 +37,14 @@ class Example:
         self.label = label
         self.weight = weight
         self.n_target = sum(mask[1:])
+
+
+def _is_int(v):
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
 
 
 def load_examples(path, n_vocab):
@@ -55,19 +67,19 @@ def load_examples(path, n_vocab):
                 raise UsageError("%s: expected a JSON object" % where)
             ids = obj.get("input_ids")
             mask = obj.get("loss_mask")
-            if not isinstance(ids, list) or not ids or not all(isinstance(t, int) and not isinstance(t, bool) for t in ids):
+            if not isinstance(ids, list) or not ids or not all(_is_int(t) for t in ids):
                 raise UsageError("%s: input_ids must be a non-empty list of integers" % where)
             if any(t < 0 or t >= n_vocab for t in ids):
                 raise UsageError("%s: a token id is outside the model's vocabulary of %d" % (where, n_vocab))
             if mask is None:
                 raise UsageError("%s: loss_mask is missing" % where)
-            if not isinstance(mask, list) or len(mask) != len(ids) or any(m not in (0, 1) or isinstance(m, float) for m in mask):
+            if not isinstance(mask, list) or len(mask) != len(ids) or not all(m in (0, 1) and _is_int(m) for m in mask):
                 raise UsageError("%s: loss_mask must be a list of 0/1 as long as input_ids" % where)
             label = obj.get("label", True)
             if not isinstance(label, bool):
                 raise UsageError("%s: label must be true or false" % where)
             weight = obj.get("weight", 1.0)
-            if isinstance(weight, bool) or not isinstance(weight, (int, float)) or not math.isfinite(weight) or weight < 0:
+            if not _is_number(weight) or not math.isfinite(weight) or weight < 0:
                 raise UsageError("%s: weight must be a non-negative number" % where)
             out.append(Example(len(out), ids, [int(m) for m in mask], label, float(weight)))
     if not out:
@@ -109,17 +121,29 @@ def autocast_for(device, dtype):
     return contextlib.nullcontext
 
 
+def _finite(v):
+    """JSON has no NaN or Infinity: non-finite floats are written as null."""
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, dict):
+        return {k: _finite(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_finite(x) for x in v]
+    return v
+
+
 def emit(obj):
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False) + "\n")
+    sys.stdout.write(json.dumps(_finite(obj), ensure_ascii=False) + "\n")
     sys.stdout.flush()
 
 
 def lr_at(step, total, warmup, base_lr, min_ratio):
-    """Linear warmup to base_lr over `warmup` steps, then cosine decay to base_lr * min_ratio (step is 1-based)."""
-    if warmup > 0 and step <= warmup:
-        return base_lr * step / warmup
-    span = max(1, total - warmup)
-    progress = min(1.0, (step - warmup) / span)
+    """Learning rate of optimizer step `step` (1-based): linear warmup to base_lr over `warmup`
+    steps, then cosine decay from base_lr towards base_lr * min_ratio (reached after the last step)."""
+    i = step - 1
+    if i < warmup:
+        return base_lr * (i + 1) / warmup
+    progress = (i - warmup) / max(1, total - warmup)
     return base_lr * (min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
@@ -158,7 +182,9 @@ def train(args):
     else:
         model.add_lora(targets, args.lora_r, args.lora_alpha, args.lora_dropout, seed=args.seed)
         lora_alpha, lora_r = args.lora_alpha, args.lora_r
-    ckpt = args.gradient_checkpointing == "on" or (args.gradient_checkpointing == "auto" and device.startswith("cuda"))
+    ckpt = args.gradient_checkpointing == "on" or (
+        args.gradient_checkpointing == "auto" and device.startswith("cuda")
+    )
     model.gradient_checkpointing = ckpt
     params = model.lora_parameters()
     opt_kwargs = dict(lr=args.lr, weight_decay=args.weight_decay, betas=(0.9, 0.999), eps=1e-8)
@@ -242,6 +268,10 @@ def train(args):
             line["grad_norm"] = round(grad_norm, 6)
         line.update(extra)
         emit(line)
+        if not math.isfinite(step_loss):
+            raise TrainingDiverged(
+                "training diverged at step %d (the loss is not a finite number); lower --lr" % step
+            )
     train_seconds = time.time() - train_start
 
     os.makedirs(args.out, exist_ok=True)
@@ -249,7 +279,7 @@ def train(args):
     write_lora_adapter(adapter_path, cfg.arch, lora_alpha, model.lora_pairs(), name=args.name)
     hyper = {
         "loss": args.loss,
-        "epochs": args.epochs,
+        "epochs": args.epochs if args.epochs_given else None,
         "max_steps": args.max_steps,
         "batch_size": args.batch_size,
         "grad_accum": args.grad_accum,
@@ -384,3 +414,17 @@ def greedy(args):
                 line[prefix + "expect_gaps"] = r5(gaps)
                 line[prefix + "expect_margins"] = r5(fmargins)
         emit(line)
+
+
+def inspect(args):
+    """One JSON line: GGUF version, alignment, metadata and tensor infos (and --tensor values)."""
+    f = GgufFile(args.model)
+    out = {
+        "version": f.version,
+        "alignment": f.alignment,
+        "metadata": f.metadata,
+        "tensors": [{"name": t.name, "dims": t.dims, "type": ggml_type_name(t.type)} for t in f.tensors.values()],
+    }
+    if args.tensor:
+        out["values"] = {name: f.tensor(name).reshape(-1).tolist() for name in args.tensor}
+    emit(out)

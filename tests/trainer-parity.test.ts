@@ -1,0 +1,426 @@
+// The Python trainer's GGUF reader against our TypeScript GGUF module, and its forward pass against
+// llama.cpp (node-llama-cpp): greedy continuations of the same prompt tokens, with and without a
+// LoRA adapter, for F32, F16 and Q8_0 demo models and a model of K-quant blocks (Q4_K, Q5_K, Q6_K,
+// with Q4_0 and BF16 tensors mixed in).
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { getLlama, type Llama, type LlamaModel, type Token } from "node-llama-cpp";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildPrompt, SaigaV2ChatWrapper } from "../src/engine/index.js";
+import {
+  decodeBf16,
+  decodeF16,
+  DEMO_MODEL_OPTIONS,
+  dequantizeQ8_0,
+  f16ToF32,
+  f32ToF16,
+  gguf,
+  GgmlType,
+  GgufValueType,
+  readGguf,
+  readTensorData,
+  SeededRandom,
+  writeGguf,
+  writeLlamaModel,
+  writeLoraAdapter,
+} from "../src/gguf/index.js";
+import type { LlamaModelOptions } from "../src/gguf/index.js";
+import { pythonTorchVersion, runTrainer } from "../src/training/trainer/trainer-process.js";
+
+const PYTHON = "/usr/bin/python3";
+const TORCH = pythonTorchVersion(PYTHON);
+const SKIP_NOTE = TORCH ? "" : ` (skipped: ${PYTHON} cannot import torch; install Debian's python3-torch)`;
+
+const dir = mkdtempSync(path.join(tmpdir(), "saiga-trainer-parity-"));
+const GENERATED = 16;
+const RANK = 4;
+const TARGETS = ["attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"];
+
+/**
+ * llama.cpp quantizes activations for quantized weights (to Q8_0 / Q8_K blocks) and keeps its KV
+ * cache in F16, so its logits differ from float32 math by a little. Its greedy token must be the
+ * trainer's argmax wherever the trainer's top-2 margin exceeds this, and never more than this
+ * below the trainer's best logit (logits of these models span about ±1).
+ */
+const NEAR_TIE: Record<string, number> = { F32: 0.002, F16: 0.01, Q8_0: 0.05, K: 0.05 };
+
+interface Variant {
+  readonly name: "F32" | "F16" | "Q8_0" | "K";
+  readonly options: LlamaModelOptions;
+  /** Whether the whole greedy continuation must match token for token. */
+  readonly exact: boolean;
+}
+
+const VARIANTS: Variant[] = [
+  { name: "F32", options: { ...DEMO_MODEL_OPTIONS, weightType: GgmlType.F32 }, exact: true },
+  { name: "F16", options: { ...DEMO_MODEL_OPTIONS, weightType: GgmlType.F16 }, exact: true },
+  { name: "Q8_0", options: { ...DEMO_MODEL_OPTIONS, weightType: GgmlType.Q8_0 }, exact: false },
+  {
+    name: "K",
+    // K-quant rows are 256 values; grouped-query attention and non-default RoPE base / RMS eps too.
+    options: {
+      ...DEMO_MODEL_OPTIONS,
+      nEmbd: 256,
+      nFf: 512,
+      nHeadKv: 2,
+      ropeFreqBase: 500000,
+      rmsNormEps: 1e-6,
+      weightType: GgmlType.Q4_K,
+      weightTypes: {
+        output: GgmlType.Q6_K,
+        ffn_down: GgmlType.Q6_K,
+        attn_v: GgmlType.Q5_K,
+        ffn_up: GgmlType.Q4_0,
+        token_embd: GgmlType.BF16,
+      },
+    },
+    exact: false,
+  },
+];
+
+/** A LoRA adapter on every default target of every layer, with non-zero B. */
+async function writeAdapter(file: string, options: LlamaModelOptions): Promise<void> {
+  const { nEmbd, nLayer, nHead, nFf } = options;
+  const nEmbdKv = (nEmbd / nHead) * (options.nHeadKv ?? nHead);
+  const shapes: Record<string, [number, number]> = {
+    attn_q: [nEmbd, nEmbd],
+    attn_k: [nEmbd, nEmbdKv],
+    attn_v: [nEmbd, nEmbdKv],
+    attn_output: [nEmbd, nEmbd],
+    ffn_gate: [nEmbd, nFf],
+    ffn_up: [nEmbd, nFf],
+    ffn_down: [nFf, nEmbd],
+  };
+  const random = new SeededRandom(4242);
+  const pairs = [];
+  for (let layer = 0; layer < nLayer; layer++) {
+    for (const target of TARGETS) {
+      const [nIn, nOut] = shapes[target] ?? [0, 0];
+      pairs.push({
+        weight: `blk.${layer}.${target}.weight`,
+        nIn,
+        nOut,
+        rank: RANK,
+        a: random.fillNormal(new Float32Array(RANK * nIn), 0.05),
+        b: random.fillNormal(new Float32Array(nOut * RANK), 0.2),
+      });
+    }
+  }
+  // alpha 2·rank: llama.cpp scales B(Ax) by alpha/rank = 2, which the trainer must do as well.
+  await writeLoraAdapter(file, { architecture: "llama", alpha: 2 * RANK, pairs, name: "parity" });
+}
+
+async function llamaGreedy(model: LlamaModel, prompt: Token[], adapter?: string): Promise<number[]> {
+  const context = await model.createContext({
+    contextSize: 256,
+    threads: 1,
+    lora: adapter ? { adapters: [{ filePath: adapter }] } : undefined,
+  });
+  try {
+    const out: number[] = [];
+    for await (const token of context.getSequence().evaluate(prompt, { temperature: 0 })) {
+      out.push(token);
+      if (out.length === GENERATED) break;
+    }
+    return out;
+  } finally {
+    await context.dispose();
+  }
+}
+
+const csv = (tokens: readonly number[]): string => tokens.join(",");
+
+describe.skipIf(!TORCH)(`trainer forward pass vs llama.cpp greedy decoding${SKIP_NOTE}`, () => {
+  let llama: Llama;
+  beforeAll(async () => {
+    llama = await getLlama({ gpu: false, build: "never" });
+  });
+  afterAll(async () => {
+    await llama?.dispose();
+  });
+
+  for (const variant of VARIANTS) {
+    it(`${variant.name === "K" ? "Q4_K/Q5_K/Q6_K/Q4_0/BF16" : variant.name} weights, with and without an adapter`, async () => {
+      const modelPath = path.join(dir, `parity-${variant.name}.gguf`);
+      const adapterPath = path.join(dir, `parity-${variant.name}-lora.gguf`);
+      await writeLlamaModel(modelPath, variant.options);
+      await writeAdapter(adapterPath, variant.options);
+
+      const model = await llama.loadModel({ modelPath });
+      const prompts: Token[][] = [];
+      const base: number[][] = [];
+      const adapted: number[][] = [];
+      try {
+        const wrapper = new SaigaV2ChatWrapper();
+        for (const question of ["Что такое сайга?", "Расскажи о степи."]) {
+          const built = buildPrompt(model, wrapper, [{ role: "user", content: question }], {
+            defaultSystemPrompt: "Ты — Сайга.",
+            contextSize: 256,
+            reserveTokens: GENERATED,
+          });
+          prompts.push(built.tokens);
+          base.push(await llamaGreedy(model, built.tokens));
+          adapted.push(await llamaGreedy(model, built.tokens, adapterPath));
+        }
+      } finally {
+        await model.dispose();
+      }
+      // The adapter must matter, or "with an adapter" would test nothing.
+      expect(adapted).not.toEqual(base);
+
+      const args = [
+        "--model",
+        modelPath,
+        "--greedy",
+        String(GENERATED),
+        "--adapter",
+        adapterPath,
+        "--threads",
+        "1",
+      ];
+      prompts.forEach((prompt, i) =>
+        args.push(
+          "--prompt",
+          csv(prompt),
+          "--expect",
+          csv(base[i] ?? []),
+          "--expect-adapter",
+          csv(adapted[i] ?? []),
+        ),
+      );
+      const run = await runTrainer(args, { python: PYTHON });
+      expect(run.code, run.stderr).toBe(0);
+      expect(run.lines).toHaveLength(prompts.length);
+
+      const tolerance = NEAR_TIE[variant.name] ?? 0;
+      for (const [i, line] of run.lines.entries()) {
+        for (const [prefix, expected] of [
+          ["", base[i]],
+          ["adapter_", adapted[i]],
+        ] as const) {
+          const tokens = line[`${prefix}tokens`] as number[];
+          const gaps = line[`${prefix}expect_gaps`] as number[];
+          const where = `${variant.name} prompt ${i} ${prefix || "base"}: trainer ${csv(tokens)} llama.cpp ${csv(expected ?? [])}`;
+          if (variant.exact) expect(tokens, where).toEqual(expected);
+          // Teacher-forced along llama.cpp's path: its token is the trainer's argmax (gap 0) or
+          // lost a near-tie; a wrong forward pass shows gaps of tenths at many positions.
+          expect(Math.max(...gaps), `${where}; gaps ${csv(gaps)}`).toBeLessThanOrEqual(tolerance);
+          expect(gaps.filter((gap) => gap > 0).length, `${where}; gaps ${csv(gaps)}`).toBeLessThanOrEqual(2);
+          // Identical up to the first near-tie of the trainer's own greedy path.
+          const margins = line[`${prefix}margins`] as number[];
+          const firstTie = margins.findIndex((margin) => margin <= tolerance);
+          const upTo = firstTie < 0 ? GENERATED : firstTie;
+          expect(tokens.slice(0, upTo), where).toEqual((expected ?? []).slice(0, upTo));
+        }
+      }
+    });
+  }
+});
+
+describe.skipIf(!TORCH)(`trainer GGUF reader${SKIP_NOTE}`, () => {
+  it("reads every metadata value type, any alignment, GGUF v2 and v3, and float/Q8_0 tensors", async () => {
+    const file = path.join(dir, "all-types.gguf");
+    const values = new SeededRandom(3).fillNormal(new Float32Array(2 * 64), 1);
+    const metadata = {
+      "general.alignment": [gguf.u32(64), 64],
+      u8: [gguf.u8(200), 200],
+      i8: [gguf.i8(-100), -100],
+      u16: [gguf.u16(60000), 60000],
+      i16: [gguf.i16(-30000), -30000],
+      u32: [gguf.u32(4000000000), 4000000000],
+      i32: [gguf.i32(-2000000000), -2000000000],
+      f32: [gguf.f32(0.5), 0.5],
+      bool: [gguf.bool(true), true],
+      str: [gguf.str("Сайга ✓"), "Сайга ✓"],
+      u64: [gguf.u64(2n ** 53n - 1n), 2 ** 53 - 1],
+      i64: [gguf.i64(-(2n ** 40n)), -(2 ** 40)],
+      f64: [gguf.f64(Math.PI), Math.PI],
+      ints: [gguf.arr(GgufValueType.INT16, [1, -2, 3]), [1, -2, 3]],
+      floats: [gguf.arr(GgufValueType.FLOAT64, [0.25, -1.5]), [0.25, -1.5]],
+      flags: [gguf.arr(GgufValueType.BOOL, [true, false]), [true, false]],
+      words: [gguf.arr(GgufValueType.STRING, ["а", "", "b"]), ["а", "", "b"]],
+      nested: [
+        gguf.arr(GgufValueType.ARRAY, [
+          gguf.arr(GgufValueType.UINT8, [1, 2]),
+          gguf.arr(GgufValueType.STRING, ["x"]),
+        ]),
+        [[1, 2], ["x"]],
+      ],
+    } as const;
+    const types = ["F32", "F16", "BF16", "Q8_0"] as const;
+    await writeGguf(file, {
+      metadata: Object.fromEntries(Object.entries(metadata).map(([key, [value]]) => [key, value])),
+      tensors: types.map((type) => ({
+        name: `t.${type}`,
+        dims: [64, 2],
+        type: GgmlType[type],
+        data: values,
+      })),
+    });
+    // Version 2 has the same layout as version 3 (for little-endian files).
+    const v2 = path.join(dir, "all-types-v2.gguf");
+    const bytes = readFileSync(file);
+    bytes.writeUInt32LE(2, 4);
+    writeFileSync(v2, bytes);
+
+    // What our TypeScript GGUF module decodes from the same bytes.
+    const expected: Record<string, number[]> = {};
+    for (const tensor of (await readGguf(file)).tensors) {
+      const raw = await readTensorData(file, tensor);
+      const decoders: Record<string, () => Float32Array> = {
+        "t.F32": () => new Float32Array(raw.buffer, raw.byteOffset, raw.length / 4),
+        "t.F16": () => decodeF16(raw),
+        "t.BF16": () => decodeBf16(raw),
+        "t.Q8_0": () => dequantizeQ8_0(raw),
+      };
+      expected[tensor.name] = Array.from(decoders[tensor.name]?.() ?? []);
+    }
+
+    for (const [target, version] of [
+      [file, 3],
+      [v2, 2],
+    ] as const) {
+      const args = [
+        "--inspect",
+        "--model",
+        target,
+        ...Object.keys(expected).flatMap((name) => ["--tensor", name]),
+      ];
+      const run = await runTrainer(args, { python: PYTHON });
+      expect(run.code, run.stderr).toBe(0);
+      const out = run.lines[0] as {
+        version: number;
+        alignment: number;
+        metadata: Record<string, unknown>;
+        tensors: { name: string; dims: number[]; type: string }[];
+        values: Record<string, number[]>;
+      };
+      expect(out.version).toBe(version);
+      expect(out.alignment).toBe(64);
+      expect(out.metadata).toEqual(
+        Object.fromEntries(Object.entries(metadata).map(([key, [, js]]) => [key, js])),
+      );
+      expect(out.tensors.map((t) => [t.name, t.dims, t.type])).toEqual(
+        types.map((type) => [`t.${type}`, [64, 2], type]),
+      );
+      for (const [name, want] of Object.entries(expected)) {
+        const got = out.values[name] ?? [];
+        expect(got).toHaveLength(want.length);
+        got.forEach((v, i) => expect(v, `${name}[${i}]`).toBeCloseTo(want[i] ?? NaN, 6));
+      }
+    }
+  });
+});
+
+/** ggml's dequantize_row_q4_0 / q4_K / q5_K / q6_K (ggml-quants.c), written as plainly as there. */
+function referenceDequantize(type: "Q4_0" | "Q4_K" | "Q5_K" | "Q6_K", data: Uint8Array): number[] {
+  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
+  const half = (offset: number): number => f16ToF32(view.getUint16(offset, true));
+  const y: number[] = [];
+  const scaleMin = (j: number, q: Uint8Array): [number, number] =>
+    j < 4
+      ? [(q[j] ?? 0) & 63, (q[j + 4] ?? 0) & 63]
+      : [
+          ((q[j + 4] ?? 0) & 0xf) | (((q[j - 4] ?? 0) >> 6) << 4),
+          ((q[j + 4] ?? 0) >> 4) | (((q[j] ?? 0) >> 6) << 4),
+        ];
+  const blockBytes = { Q4_0: 18, Q4_K: 144, Q5_K: 176, Q6_K: 210 }[type];
+  for (let o = 0; o < data.length; o += blockBytes) {
+    const block = data.subarray(o, o + blockBytes);
+    const at = (i: number): number => block[i] ?? 0;
+    if (type === "Q4_0") {
+      const d = half(o);
+      const lo: number[] = [];
+      const hi: number[] = [];
+      for (let j = 0; j < 16; j++) {
+        lo.push(((at(2 + j) & 0x0f) - 8) * d);
+        hi.push(((at(2 + j) >> 4) - 8) * d);
+      }
+      y.push(...lo, ...hi);
+    } else if (type === "Q4_K" || type === "Q5_K") {
+      const d = half(o);
+      const min = half(o + 2);
+      const scales = block.subarray(4, 16);
+      const qh = block.subarray(16, 48);
+      let q = type === "Q4_K" ? 16 : 48;
+      let u1 = 1;
+      let u2 = 2;
+      for (let j = 0, is = 0; j < 256; j += 64, is += 2) {
+        const [sc1, m1] = scaleMin(is, scales);
+        const [sc2, m2] = scaleMin(is + 1, scales);
+        const high = (l: number, u: number): number => (type === "Q5_K" && ((qh[l] ?? 0) & u) !== 0 ? 16 : 0);
+        for (let l = 0; l < 32; l++) y.push(d * sc1 * ((at(q + l) & 0xf) + high(l, u1)) - min * m1);
+        for (let l = 0; l < 32; l++) y.push(d * sc2 * ((at(q + l) >> 4) + high(l, u2)) - min * m2);
+        q += 32;
+        u1 <<= 2;
+        u2 <<= 2;
+      }
+    } else {
+      const d = half(o + 208);
+      const out = new Array<number>(256);
+      for (let n = 0; n < 2; n++) {
+        const ql = 64 * n;
+        const qh = 128 + 32 * n;
+        const sc = 192 + 8 * n;
+        const s = (i: number): number => (at(sc + i) << 24) >> 24; // int8
+        for (let l = 0; l < 32; l++) {
+          const is = Math.floor(l / 16);
+          const q1 = ((at(ql + l) & 0xf) | (((at(qh + l) >> 0) & 3) << 4)) - 32;
+          const q2 = ((at(ql + l + 32) & 0xf) | (((at(qh + l) >> 2) & 3) << 4)) - 32;
+          const q3 = ((at(ql + l) >> 4) | (((at(qh + l) >> 4) & 3) << 4)) - 32;
+          const q4 = ((at(ql + l + 32) >> 4) | (((at(qh + l) >> 6) & 3) << 4)) - 32;
+          out[128 * n + l] = d * s(is) * q1;
+          out[128 * n + l + 32] = d * s(is + 2) * q2;
+          out[128 * n + l + 64] = d * s(is + 4) * q3;
+          out[128 * n + l + 96] = d * s(is + 6) * q4;
+        }
+      }
+      y.push(...out);
+    }
+  }
+  return y;
+}
+
+describe.skipIf(!TORCH)(`trainer K-quant dequantization${SKIP_NOTE}`, () => {
+  it("decodes random Q4_0, Q4_K, Q5_K and Q6_K blocks as ggml-quants.c does", async () => {
+    const file = path.join(dir, "k-blocks.gguf");
+    const random = new SeededRandom(11);
+    const layouts = {
+      Q4_0: [18, [0]],
+      Q4_K: [144, [0, 2]],
+      Q5_K: [176, [0, 2]],
+      Q6_K: [210, [208]],
+    } as const;
+    const raw: Record<string, Uint8Array> = {};
+    const tensors = Object.entries(layouts).map(([type, [blockBytes, halves]]) => {
+      const blocks = type === "Q4_0" ? 16 : 2; // 512 values either way
+      const bytes = new Uint8Array(blocks * blockBytes).map(() => Math.floor(random.next() * 256));
+      const view = new DataView(bytes.buffer);
+      for (let b = 0; b < blocks; b++) {
+        for (const at of halves)
+          view.setUint16(b * blockBytes + at, f32ToF16(0.001 + random.next() * 0.01), true);
+      }
+      raw[`t.${type}`] = bytes;
+      return { name: `t.${type}`, dims: [256, 2], type: GgmlType[type as keyof typeof layouts], raw: bytes };
+    });
+    await writeGguf(file, { metadata: { "general.architecture": gguf.str("llama") }, tensors });
+    const run = await runTrainer(
+      ["--inspect", "--model", file, ...tensors.flatMap((t) => ["--tensor", t.name])],
+      {
+        python: PYTHON,
+      },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const values = (run.lines[0] as { values: Record<string, number[]> }).values;
+    for (const t of tensors) {
+      const want = referenceDequantize(
+        t.name.slice(2) as keyof typeof layouts,
+        raw[t.name] ?? new Uint8Array(),
+      );
+      const got = values[t.name] ?? [];
+      expect(got).toHaveLength(512);
+      got.forEach((v, i) => expect(v, `${t.name}[${i}]`).toBeCloseTo(want[i] ?? NaN, 5));
+    }
+  });
+});
