@@ -5,7 +5,8 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { textsRu } from "../src/bot/i18n/texts-ru.js";
-import { BotTestbed, requestIdOf } from "./helpers/bot-harness.js";
+import { requestIdOf as requestIdOfAnswer } from "../src/queue/generate-job.js";
+import { BotTestbed, pause, requestIdOf, waitUntil } from "./helpers/bot-harness.js";
 import type { WorkerProcess } from "./helpers/pipeline-harness.js";
 
 async function freePort(): Promise<number> {
@@ -91,23 +92,22 @@ describe("a gateway killed with kill -9 during a burst", () => {
     expect(first.child.signalCode).toBe("SIGKILL");
     await bed.start("gateway", env);
 
-    const done = (i: number) => async () => {
-      const history = await bed.client.store.history(String(users[i]!.id));
-      const answered = history.filter((turn) => turn.role === "assistant").length;
-      return (
-        history.filter((turn) => turn.role === "user").length === ROUNDS &&
-        history.at(-1)?.role === "assistant" &&
-        bed.answers(users[i]!.id).length === answered
+    for (const [i, user] of users.entries()) {
+      await waitUntil(
+        async () => {
+          const history = await bed.client.store.history(String(user.id));
+          const answered = history.filter((turn) => turn.role === "assistant").length;
+          return (
+            history.filter((turn) => turn.role === "user").length === ROUNDS &&
+            history.at(-1)?.role === "assistant" &&
+            bed.answers(user.id).length === answered
+          );
+        },
+        150_000,
+        `chat ${i} to be answered`,
       );
-    };
-    const deadline = Date.now() + 150_000;
-    for (let i = 0; i < CHATS; i++) {
-      while (!(await done(i)())) {
-        if (Date.now() > deadline) throw new Error(`chat ${i} was not fully answered`);
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
     }
-    await new Promise((resolve) => setTimeout(resolve, 2500)); // a late duplicate would show up now
+    await pause(2500); // a late duplicate would show up now
 
     for (const [i, user] of users.entries()) {
       const history = await bed.client.store.history(String(user.id));
@@ -144,5 +144,26 @@ describe("a busy queue", () => {
     expect(bed.emulator.drafts(users[0]!.id)).toEqual([]); // first in line: no notice
     const typing = bed.emulator.calls("sendChatAction").filter((call) => call.params.chat_id === last.id);
     expect(typing.map((call) => call.params.action)).toContain("typing");
+  });
+
+  it("answers the waiting questions once an engine comes, and sends nothing for a chat cleared meanwhile", async () => {
+    const waiting = bed.emulator.createUser();
+    const cleared = bed.emulator.createUser();
+    bed.emulator.sendMessage({ from: waiting, text: "Жду ответа" });
+    bed.emulator.sendMessage({ from: cleared, text: "Забудь это" });
+    await bed.emulator.waitFor(() =>
+      bed.emulator.calls("sendChatAction").some((c) => c.params.chat_id === cleared.id),
+    );
+    await bed.client.store.clear(String(cleared.id)); // the history is gone before any engine saw it
+    await bed.start("engine", { SAIGA_GENERATION_MAX_TOKENS: "8" });
+    await bed.waitForAnswers(waiting.id, 1, 30_000);
+    // Its delivery ends at once, having sent nothing: no answer and no "failed" notice.
+    const delivery = await waitUntil(async () => {
+      const job = await bed.deliveries.queue.getJob(requestIdOfAnswer(String(cleared.id), 0));
+      return (await job?.isCompleted()) && job;
+    }, 5000);
+    expect(delivery.returnvalue).toMatchObject({ outcome: "skipped", parts: 0 });
+    await pause(500);
+    expect(bed.emulator.messagesIn(cleared.id)).toEqual([]);
   });
 });

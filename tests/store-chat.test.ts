@@ -202,7 +202,7 @@ describe("answers", () => {
     const begun = await chats.beginAnswer(id, 0);
     expect(begun).toEqual({ boundary: 3, answered: false });
     // Messages after the start belong to the next answer and are not in this one's prompt.
-    expect(await chats.appendUserTurn(id, { text: "d" })).toEqual({ answer: 1, index: 3 });
+    expect(await chats.appendUserTurn(id, { text: "d" })).toMatchObject({ answer: 1, index: 3 });
     expect(await chats.nextAnswer(id)).toBe(1);
     const prompt = await chats.history(id, { before: begun!.boundary });
     expect(prompt.map((turn) => turn.text)).toEqual(["a", "b", "c"]);
@@ -313,7 +313,7 @@ describe("answers", () => {
     expect(await chats.beginAnswer(id, 0)).toEqual({ boundary: 1, answered: true });
     expect(await chats.history(id)).toEqual([]);
     // Numbering goes on: answer numbers (job ids) and indices are not reused.
-    expect(await chats.appendUserTurn(id, { text: "fresh" })).toEqual({ answer: 1, index: 1 });
+    expect(await chats.appendUserTurn(id, { text: "fresh" })).toMatchObject({ answer: 1, index: 1 });
     expect(await chats.beginAnswer(id, 1)).toEqual({ boundary: 2, answered: false });
     expect(await chats.appendAssistantTurn(id, { text: "a1", requestId: "c:1" }, { answer: 1 })).toBe(true);
     expect((await chats.history(id)).map((t) => [t.index, t.text])).toEqual([

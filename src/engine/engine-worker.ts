@@ -125,15 +125,21 @@ export class EngineWorker {
     const { store, engine, log } = this.options;
     const requestId = job.id as string;
     const begun = await store.beginAnswer(chatId, answer);
-    if (!begun) return { skipped: "stale answer number" };
+    if (!begun) return this.skip(stream, "stale answer number");
     // An earlier attempt stored the answer, then died before completing the job.
-    if (begun.answered) return { skipped: "already answered" };
+    if (begun.answered) {
+      // The reader may have missed the end: repeat it from the record of that attempt.
+      const record = await this.options.records?.get(requestId);
+      if (record) await stream.end(record.answer, { stopReason: record.stopReason });
+      else await stream.end("", { stopReason: "skipped" });
+      return { skipped: "already answered" };
+    }
     const [turns, settings] = await Promise.all([
       store.history(chatId, { before: begun.boundary }),
       store.getSettings(chatId),
     ]);
     const messages = toMessages(settings.systemPrompt ?? this.options.systemPrompt, turns);
-    if (messages.at(-1)?.role !== "user") return { skipped: "nothing to answer" };
+    if (messages.at(-1)?.role !== "user") return this.skip(stream, "nothing to answer"); // e.g. reset meanwhile
 
     // A retried or taken-over job starts the text again: readers drop what they have.
     if (job.attemptsMade > 0 || job.stalledCounter > 0) stream.reset();
@@ -192,6 +198,12 @@ export class EngineWorker {
       return { ...stats, model, adapter };
     }
     throw new Error("the engine ended without a result");
+  }
+
+  /** Ends the stream without an answer, so that a reader waiting for it stops. */
+  private async skip(stream: TokenStreamWriter, reason: string): Promise<Record<string, unknown>> {
+    await stream.end("", { stopReason: "skipped", skipped: reason });
+    return { skipped: reason };
   }
 
   private streamOf(requestId: string): TokenStreamWriter {

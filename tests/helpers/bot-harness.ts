@@ -105,3 +105,18 @@ export function requestIdOf(view: BotMessageView): string | undefined {
 
 /** Resolves after `ms`: for checks that something did NOT happen. */
 export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Polls an async check until it returns a truthy value (which it resolves to), or fails after `timeoutMs`. */
+export async function waitUntil<T>(
+  check: () => Promise<T | undefined | null | false>,
+  timeoutMs = 10_000,
+  what = "condition",
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await pause(100);
+  }
+}
