@@ -113,6 +113,48 @@ export const configSchema = z
         seed: positiveInt.min(0, "expected a whole number ≥ 0 or null").nullable(),
       })
       .strict(),
+    training: z
+      .object({
+        python: z.string().min(1, "expected a Python executable with PyTorch"),
+        schedule: z.string().nullable(),
+        minNewFeedback: positiveInt.min(1, "expected a whole number ≥ 1"),
+        regeneratedWeight: z
+          .number()
+          .min(0, "expected a number in [0, 1]")
+          .max(1, "expected a number in [0, 1]"),
+        validationShare: z
+          .number()
+          .min(0, "expected a number in [0, 0.5]")
+          .max(0.5, "expected a number in [0, 0.5]"),
+        minAnswerChars: positiveInt.min(1, "expected a whole number ≥ 1"),
+        maxAnswerChars: positiveInt.min(1, "expected a whole number ≥ 1"),
+        loss: enumOf(["kto", "sft"] as const),
+        loraR: positiveInt.min(1, "expected a whole number ≥ 1"),
+        loraAlpha: z.number().gt(0, "expected a number > 0"),
+        loraDropout: z.number().min(0, "expected a number in [0, 1)").lt(1, "expected a number in [0, 1)"),
+        targets: z.array(
+          enumOf(["attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"] as const),
+        ),
+        learningRate: z.number().gt(0, "expected a number > 0"),
+        epochs: positiveInt.min(1, "expected a whole number ≥ 1"),
+        maxSteps: positiveInt.min(0, "expected a whole number ≥ 0 (0 = by epochs)"),
+        batchSize: positiveInt.min(1, "expected a whole number ≥ 1"),
+        beta: z.number().gt(0, "expected a number > 0"),
+        lambdaD: z.number().gt(0, "expected a number > 0"),
+        lambdaU: z.number().gt(0, "expected a number > 0"),
+        device: enumOf(["auto", "cpu", "cuda"] as const),
+        timeLimitMinutes: positiveInt.min(1, "expected a whole number of minutes ≥ 1"),
+        gate: z
+          .object({
+            maxPerplexityIncrease: z.number().min(0, "expected a number ≥ 0 (0.05 = 5%)"),
+            judgeUrl: z.string().url("expected an OpenAI-compatible base URL").nullable(),
+            judgeModel: z.string(),
+            judgeApiKey: z.string(),
+            judgePrompts: positiveInt.min(1, "expected a whole number ≥ 1"),
+          })
+          .strict(),
+      })
+      .strict(),
     log: z
       .object({
         level: enumOf(LOG_LEVELS),
