@@ -54,6 +54,40 @@ describe("LoRA adapters", () => {
     expect(strong.text).not.toBe(base.text);
   });
 
+  it("hot-swaps adapters: running answers finish on the old one, new ones use the new one, and back", async () => {
+    const strongFile = await adapter("swap-strong", 1);
+    const base = await (await testEngine()).complete({ messages: question, sampling: greedy });
+    const strong = await (
+      await testEngine({ adapterPath: strongFile })
+    ).complete({
+      messages: question,
+      sampling: greedy,
+    });
+    // A separate engine: swapping changes it for good.
+    const engine = await testEngine({ batchSize: 256 });
+    const long = { temperature: 0, maxTokens: 200 };
+    const running = engine.generate({ messages: question, sampling: long });
+    const first = await running.next(); // the running answer has started on the bare model
+    expect(first.value).toMatchObject({ type: "delta" });
+    await engine.setAdapter(strongFile);
+    expect(engine.info.adapterPath).toBe(strongFile);
+    const during = await engine.complete({ messages: question, sampling: greedy });
+    let finished: { text: string; adapterPath?: string | null } | undefined;
+    for await (const event of running) if (event.type === "end") finished = event;
+    expect(finished?.adapterPath).toBeNull();
+    // The same settings on an engine that never swapped.
+    const reference = await (await testEngine({ batchSize: 256, sequences: 2 })).complete({
+      messages: question,
+      sampling: long,
+    });
+    expect(finished?.text).toBe(reference.text); // not disturbed by the swap
+    expect(during.text).toBe(strong.text);
+
+    await engine.setAdapter(null); // rollback
+    const after = await engine.complete({ messages: question, sampling: greedy });
+    expect(after.text).toBe(base.text);
+  });
+
   it("`saiga chat --once --adapter` applies the adapter", async () => {
     const file = await adapter("cli", 1);
     const args = ["chat", "--once", "Привет", "--json", "--temperature", "0", "--max-tokens", "16"];

@@ -153,13 +153,15 @@ export class EngineWorker {
       }).filter(([, value]) => value !== undefined),
     );
     const model = path.basename(engine.info.modelPath);
-    const adapter = engine.info.adapterPath ? path.basename(engine.info.adapterPath) : null;
     for await (const event of engine.generate({ messages, sampling }, signal)) {
       if (event.type === "delta") {
         stream.delta(event.text);
         continue;
       }
       const { stats } = event;
+      // The adapter this very answer used: it may have been swapped while the job waited.
+      const adapterPath = event.adapterPath !== undefined ? event.adapterPath : engine.info.adapterPath;
+      const adapter = adapterPath ? adapterVersionOf(adapterPath) : null;
       if (stats.stopReason !== "aborted") {
         await store.appendAssistantTurn(
           chatId,
@@ -229,6 +231,11 @@ export class EngineWorker {
     })();
     return this.closing;
   }
+}
+
+/** An adapter's version: its file name without `.gguf` (registry files are named after their version). */
+export function adapterVersionOf(adapterPath: string): string {
+  return path.basename(adapterPath, ".gguf");
 }
 
 /** Conversation for the engine: consecutive user turns (a burst) become one user message. */

@@ -32,6 +32,8 @@ export interface EndEvent {
   type: "end";
   text: string;
   stats: GenerationStats;
+  /** The LoRA adapter this answer was generated with (null: the bare model); adapters can be swapped between answers. */
+  adapterPath?: string | null;
 }
 
 export type GenerationEvent = DeltaEvent | EndEvent;

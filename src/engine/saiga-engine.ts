@@ -1,7 +1,7 @@
 // The Saiga engine: one loaded model, one context with a pool of sequences, and the generation
 // API every channel uses (terminal, queue worker, HTTP): messages in, text deltas and stats out.
 import { existsSync } from "node:fs";
-import type { ChatWrapper, LlamaContext, LlamaModel, Token } from "node-llama-cpp";
+import type { ChatWrapper, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
 import type { Logger } from "../log/index.js";
 import { buildPrompt, type BuiltPrompt } from "./build-prompt.js";
 import type { ChatMessage } from "./chat-message.js";
@@ -81,21 +81,77 @@ export interface EngineInfo {
   adapterPath: string | null;
 }
 
+/**
+ * One llama.cpp context with its sequences and the adapter it was created with. node-llama-cpp
+ * applies LoRA adapters per context, at creation: a hot swap makes a new slot, new requests use
+ * it, and the old one is freed when its last generation ends.
+ */
+interface ContextSlot {
+  context: LlamaContext;
+  pool: SequencePool;
+  adapterPath: string | null;
+  /** Generations running on it. */
+  users: number;
+  retired: boolean;
+}
+
 /** A loaded model serving generations. Create with {@link SaigaEngine.create}; `close()` when done. */
 export class SaigaEngine {
-  private readonly pool: SequencePool;
+  private slot: ContextSlot;
+  private readonly retiring = new Set<ContextSlot>();
   private readonly closeController = new AbortController();
   private readonly active = new Set<Promise<unknown>>();
+  private swapping: Promise<void> = Promise.resolve();
   private closing?: Promise<void>;
 
   private constructor(
     readonly model: LlamaModel,
-    private readonly context: LlamaContext,
+    context: LlamaContext,
     readonly chatWrapper: ChatWrapper,
     readonly info: EngineInfo,
     private readonly options: SaigaEngineOptions,
   ) {
-    this.pool = new SequencePool(context);
+    this.slot = {
+      context,
+      pool: new SequencePool(context),
+      adapterPath: info.adapterPath,
+      users: 0,
+      retired: false,
+    };
+  }
+
+  /**
+   * Switches to another LoRA adapter (null: the bare model) without dropping a conversation: new
+   * generations start on a new context with the adapter; running ones finish on the old context,
+   * which is freed after them. Swaps are applied one at a time, in call order. Each adapter
+   * version needs its own file name (node-llama-cpp caches adapters by path).
+   */
+  setAdapter(adapterPath: string | null): Promise<void> {
+    const swap = this.swapping.then(async () => {
+      if (this.closing) throw new EngineError("ENGINE_CLOSED", "The engine is closed.");
+      if (adapterPath === this.slot.adapterPath) return;
+      if (adapterPath !== null && !existsSync(adapterPath)) {
+        throw new ModelLoadError(
+          `Adapter file not found: ${adapterPath}. Give the path of a GGUF LoRA adapter.`,
+        );
+      }
+      const context = await createSlotContext(this.model, this.options, this.info.threads, adapterPath);
+      const previous = this.slot;
+      this.slot = { context, pool: new SequencePool(context), adapterPath, users: 0, retired: false };
+      this.info.adapterPath = adapterPath;
+      previous.retired = true;
+      this.retiring.add(previous);
+      this.options.log?.info({ adapter: adapterPath, running: previous.users }, "adapter swapped");
+      if (previous.users === 0) await this.free(previous);
+    });
+    this.swapping = swap.catch(() => undefined);
+    return swap;
+  }
+
+  private async free(slot: ContextSlot): Promise<void> {
+    this.retiring.delete(slot);
+    slot.pool.rejectWaiters(new EngineError("ENGINE_CLOSED", "The context was replaced."));
+    await slot.context.dispose();
   }
 
   /** Loads the model and creates the context. */
@@ -136,14 +192,12 @@ export class SaigaEngine {
       const threads = calibration?.threads ?? (typeof threadSetting === "number" ? threadSetting : undefined);
       const contextSize = options.contextSize ?? 2048;
       const sequences = options.sequences ?? 1;
-      const context = await model.createContext({
-        contextSize,
-        sequences,
-        batchSize: options.batchSize ?? 512,
+      const context = await createSlotContext(
+        model,
+        { ...options, contextSize, sequences },
         threads,
-        lora: options.adapterPath ? { adapters: [{ filePath: options.adapterPath }] } : undefined,
-        createSignal: options.signal,
-      });
+        options.adapterPath ?? null,
+      );
       const info: EngineInfo = {
         modelPath: options.modelPath,
         gpu: llama.gpu === false ? "cpu" : llama.gpu,
@@ -213,7 +267,15 @@ export class SaigaEngine {
         .map((trigger) => tokenizePrompt(this.model, trigger))
         .flatMap((t) => (t.length === 1 ? t : [])),
     );
-    const sequence = await this.pool.acquire(prompt.tokens, signal);
+    const slot = this.slot;
+    slot.users++;
+    let sequence: LlamaContextSequence;
+    try {
+      sequence = await slot.pool.acquire(prompt.tokens, signal);
+    } catch (error) {
+      await this.leave(slot);
+      throw error;
+    }
     try {
       // Keep the longest prefix of the prompt that the sequence already evaluated; at least one
       // token must be evaluated again to get the logits of the next one.
@@ -285,10 +347,17 @@ export class SaigaEngine {
         stopReason,
         droppedMessages: prompt.droppedMessages,
       };
-      yield { type: "end", text: answer, stats };
+      yield { type: "end", text: answer, stats, adapterPath: slot.adapterPath };
     } finally {
-      this.pool.release(sequence);
+      slot.pool.release(sequence);
+      await this.leave(slot);
     }
+  }
+
+  /** A generation left `slot`; a replaced slot is freed after its last one. */
+  private async leave(slot: ContextSlot): Promise<void> {
+    slot.users--;
+    if (slot.retired && slot.users === 0 && this.retiring.has(slot)) await this.free(slot);
   }
 
   /** Collects a whole answer (for callers that do not stream). */
@@ -306,9 +375,10 @@ export class SaigaEngine {
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.closeController.abort(new EngineError("ENGINE_CLOSED", "The engine is closed."));
-      this.pool.rejectWaiters(new EngineError("ENGINE_CLOSED", "The engine is closed."));
-      await Promise.allSettled([...this.active]);
-      await this.context.dispose();
+      this.slot.pool.rejectWaiters(new EngineError("ENGINE_CLOSED", "The engine is closed."));
+      await Promise.allSettled([...this.active, this.swapping]);
+      for (const slot of [...this.retiring]) await this.free(slot);
+      await this.slot.context.dispose();
       await this.model.dispose();
     })();
     return this.closing;
@@ -317,6 +387,23 @@ export class SaigaEngine {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/** The context of one slot: the engine's size, sequences and threads, with `adapterPath` applied. */
+function createSlotContext(
+  model: LlamaModel,
+  options: SaigaEngineOptions,
+  threads: number | undefined,
+  adapterPath: string | null,
+): Promise<LlamaContext> {
+  return model.createContext({
+    contextSize: options.contextSize ?? 2048,
+    sequences: options.sequences ?? 1,
+    batchSize: options.batchSize ?? 512,
+    threads,
+    lora: adapterPath ? { adapters: [{ filePath: adapterPath }] } : undefined,
+    createSignal: options.signal,
+  });
 }
 
 function requireSpecialTokens(model: LlamaModel, format: string, texts: readonly string[]): void {
