@@ -1,5 +1,6 @@
 """GGUF v2/v3 reading (metadata, tensor infos, tensor data dequantized to torch tensors) and a small
-writer for LoRA adapters in the layout llama.cpp loads.
+writer for LoRA adapters in the layout llama.cpp loads (and for F32/F16/BF16 models, which the
+benchmarks generate).
 
 Block layouts follow ggml-common.h / ggml-quants.c (QK_K = 256). All dequantization is vectorized
 with torch ops, so it runs on whatever device the raw bytes are moved to.
@@ -349,8 +350,23 @@ def _w_str(out, s):
 
 
 def _w_value(out, value):
-    """Writes (type, value) for the metadata the adapter writer uses: str, bool, int (u32), float (f32)."""
-    if isinstance(value, str):
+    """Writes (type, value): str, bool, int (u32), float (f32), or a list of one of str, bool,
+    int (i32) or float (f32) as an array (tokenizer vocabularies, scores, token types)."""
+    if isinstance(value, (list, tuple)):
+        kinds = {bool if isinstance(v, bool) else type(v) for v in value}
+        if len(kinds) > 1 or not kinds <= {str, bool, int, float}:
+            raise TypeError("unsupported metadata array %r" % (value[:4],))
+        kind = kinds.pop() if kinds else int
+        item_type, fmt = {
+            str: (T_STRING, None), bool: (T_BOOL, "?"), int: (T_INT32, "i"), float: (T_FLOAT32, "f")
+        }[kind]
+        out += struct.pack("<IIQ", T_ARRAY, item_type, len(value))
+        if fmt is None:
+            for v in value:
+                _w_str(out, v)
+        else:
+            out += struct.pack("<%d%s" % (len(value), fmt), *value)
+    elif isinstance(value, str):
         out += struct.pack("<I", T_STRING)
         _w_str(out, value)
     elif isinstance(value, bool):
@@ -363,8 +379,13 @@ def _w_value(out, value):
         raise TypeError("unsupported metadata value %r" % (value,))
 
 
+# Tensor types write_gguf can store, with the torch dtype their data is converted to.
+_WRITE_DTYPES = {GGML_F32: torch.float32, GGML_F16: torch.float16, GGML_BF16: torch.bfloat16}
+
+
 def write_gguf(path, metadata, tensors, alignment=GGUF_DEFAULT_ALIGNMENT):
-    """Writes a GGUF v3 file. `tensors`: list of (name, float32 torch tensor, ne dims); F32 data.
+    """Writes a GGUF v3 file. `tensors`: list of (name, torch tensor, ne dims) stored as F32, or
+    (name, torch tensor, ne dims, ggml type) with type GGML_F32, GGML_F16 or GGML_BF16 (models).
     The file appears atomically (written aside, then renamed)."""
     header = bytearray()
     header += struct.pack("<IIQQ", GGUF_MAGIC, 3, len(tensors), len(metadata))
@@ -373,8 +394,12 @@ def write_gguf(path, metadata, tensors, alignment=GGUF_DEFAULT_ALIGNMENT):
         _w_value(header, value)
     rel = 0
     blobs = []
-    for name, t, dims in tensors:
-        data = t.detach().to("cpu", torch.float32).contiguous()
+    for entry in tensors:
+        name, t, dims = entry[:3]
+        type_id = entry[3] if len(entry) > 3 else GGML_F32
+        if type_id not in _WRITE_DTYPES:
+            raise ValueError("tensor %s: cannot write ggml type %s" % (name, ggml_type_name(type_id)))
+        data = t.detach().to("cpu", _WRITE_DTYPES[type_id]).contiguous()
         n = 1
         for d in dims:
             n *= d
@@ -384,7 +409,7 @@ def write_gguf(path, metadata, tensors, alignment=GGUF_DEFAULT_ALIGNMENT):
         header += struct.pack("<I", len(dims))
         for d in dims:
             header += struct.pack("<Q", d)
-        header += struct.pack("<IQ", GGML_F32, rel)
+        header += struct.pack("<IQ", type_id, rel)
         blob = data.reshape(-1).view(torch.uint8)
         blobs.append(blob)
         rel += (blob.numel() + alignment - 1) // alignment * alignment
