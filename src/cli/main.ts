@@ -12,6 +12,8 @@ import { gatewayCommand } from "./commands/gateway-command.js";
 import { startCommand } from "./commands/start-command.js";
 import { modelCommand } from "./commands/model-command.js";
 import { promptCommand } from "./commands/prompt-command.js";
+import { datasetCommand } from "./commands/dataset-command.js";
+import { trainCommand } from "./commands/train-command.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -38,6 +40,8 @@ export function buildProgram(): Command {
   program.addCommand(chatCommand());
   program.addCommand(promptCommand());
   program.addCommand(modelCommand());
+  program.addCommand(datasetCommand());
+  program.addCommand(trainCommand());
   for (const command of program.commands) command.exitOverride();
   return program;
 }

@@ -1,0 +1,265 @@
+// `saiga train --dataset FILE.jsonl --out DIR`: trains a LoRA adapter from a Saiga JSONL file with
+// no Redis and no bot, for operators who bring their own data. The file is tokenized with the
+// served model's chat format and tokenizer, then the Python trainer (PyTorch, CPU or CUDA) writes
+// DIR/adapter.gguf and DIR/metrics.json; `saiga chat --adapter DIR/adapter.gguf` tries it.
+import { spawnSync } from "node:child_process";
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { Command, InvalidArgumentError, Option } from "commander";
+import type { Config } from "../../config/index.js";
+import { DEMO_MODEL_NOTICE, modelsDirOf, resolveModelPath } from "../../engine/index.js";
+import { SaigaError } from "../../errors/saiga-error.js";
+import type { Logger } from "../../log/index.js";
+import { DatasetError, ExampleTokenizer, readSaigaJsonl, writeJsonLines } from "../../training/index.js";
+import { pythonTorchVersion, runTrainer } from "../../training/trainer/trainer-process.js";
+import { startCli } from "../cli-runtime.js";
+import { parseCountOption, parseNumberOption } from "../parse-number-option.js";
+
+/** File the tokenized examples are written to inside --out. */
+const TOKENS_FILE = "train.tokens.jsonl";
+
+interface TrainOptions {
+  dataset: string;
+  out: string;
+  model?: string;
+  loss?: "sft" | "kto";
+  maxSteps?: number;
+  epochs?: number;
+  lr?: number;
+  loraR?: number;
+  device?: "auto" | "cpu" | "cuda";
+  threads?: number;
+}
+
+export function trainCommand(): Command {
+  return new Command("train")
+    .summary("Train a LoRA adapter from a Saiga JSONL file (no Redis, no bot).")
+    .description(
+      [
+        "Train a LoRA adapter from a Saiga JSONL file (no Redis, no bot). One example",
+        "per line, ending with the bot's answer:",
+        '  {"messages":[{"role":"system|user|bot","content":"…"},…],"label":true}',
+        'Without "label" an example is desirable; an optional "weight" scales it.',
+        "Only desirable examples: SFT; desirable and undesirable: training.loss (KTO).",
+        "The examples are tokenized with the model's chat format and tokenizer exactly",
+        "as the engine serves them; the Python trainer (training.python, env",
+        "SAIGA_TRAINING_PYTHON; it needs PyTorch) writes DIR/adapter.gguf and",
+        "DIR/metrics.json. Try the adapter: saiga chat --adapter DIR/adapter.gguf",
+      ].join("\n"),
+    )
+    .requiredOption("--dataset <file.jsonl>", "Saiga JSONL examples")
+    .requiredOption("--out <dir>", "folder for adapter.gguf, metrics.json and the tokenized examples")
+    .addOption(new Option("--model <source>", "base model: a GGUF path, an hf: URI or demo (env: MODEL)"))
+    .addOption(
+      new Option(
+        "--loss <loss>",
+        "sft or kto (default: sft when every example is desirable, else training.loss)",
+      ).choices(["sft", "kto"]),
+    )
+    .option(
+      "--max-steps <n>",
+      "stop after this many optimizer steps (default: training.maxSteps; 0 = by epochs)",
+      parseCountOption,
+    )
+    .option(
+      "--epochs <n>",
+      "passes over the data (default: training.epochs; with --max-steps, the steps are capped)",
+      parsePositive,
+    )
+    .option("--lr <x>", "learning rate (default: training.learningRate)", parseNumberOption)
+    .option("--lora-r <n>", "LoRA rank (default: training.loraR)", parsePositive)
+    .addOption(
+      new Option(
+        "--device <device>",
+        "auto (CUDA when present), cpu or cuda (default: training.device)",
+      ).choices(["auto", "cpu", "cuda"]),
+    )
+    .option("--threads <n>", "CPU threads for PyTorch (default: PyTorch's choice)", parsePositive)
+    .action(async (options: TrainOptions, command: Command) => {
+      const { config, log } = startCli(command, {
+        "model.source": options.model,
+        "training.loss": options.loss,
+        "training.maxSteps": options.maxSteps,
+        "training.epochs": options.epochs,
+        "training.learningRate": options.lr,
+        "training.loraR": options.loraR,
+        "training.device": options.device,
+      });
+      const examples = await readSaigaJsonl(options.dataset);
+      const python = config.training.python;
+      const torch = pythonTorchVersion(python);
+      if (!torch) throw new TrainerUnavailableError(python);
+      log.debug({ python, torch }, "trainer Python");
+
+      const undesirable = examples.filter((example) => !example.label).length;
+      const loss = options.loss ?? (undesirable === 0 ? "sft" : config.training.loss);
+      const modelPath = await resolveModelPath(config.model.source, { modelsDir: modelsDirOf(config) });
+      if (config.model.source === "demo") log.warn(DEMO_MODEL_NOTICE);
+      const out = path.resolve(options.out);
+      await mkdir(out, { recursive: true });
+      const tokenized = await tokenize(examples, modelPath, config, log);
+      const dataFile = path.join(out, TOKENS_FILE);
+      await writeJsonLines(dataFile, tokenized.examples);
+      const usable = tokenized.examples.filter((e) => e.weight > 0 && (loss === "kto" || e.label)).length;
+      log.info(
+        { examples: examples.length, undesirable, tokenized: tokenized.examples.length, loss, torch },
+        `training a LoRA adapter on ${usable} examples (${loss})`,
+      );
+
+      const args = trainerArgs(config, {
+        modelPath,
+        dataFile,
+        out,
+        loss,
+        epochsGiven: options.epochs !== undefined,
+      });
+      if (options.threads !== undefined) args.push("--threads", String(options.threads));
+      const steps = expectedSteps(config, usable, options.epochs !== undefined);
+      const adapter = await train(args, python, steps, config.training.timeLimitMinutes);
+      process.stdout.write(
+        `adapter: ${adapter}\nmetrics: ${path.join(out, "metrics.json")}\n` +
+          `try it:  saiga chat${options.model ? ` --model ${options.model}` : ""} --adapter ${adapter}\n`,
+      );
+    });
+}
+
+/** Python cannot run the trainer: no Python at that path, or no PyTorch in it. */
+class TrainerUnavailableError extends SaigaError {
+  override name = "TrainerUnavailableError";
+  constructor(python: string) {
+    const found = spawnSync(python, ["--version"], { encoding: "utf8", timeout: 30_000 }).status === 0;
+    super(
+      "TRAINER_UNAVAILABLE",
+      (found
+        ? `${python} cannot import torch (PyTorch), which the trainer needs`
+        : `Python not found: ${python}`) +
+        ": install PyTorch (Debian/Ubuntu: apt-get install python3-torch; elsewhere: pip install torch) " +
+        "or set training.python (env SAIGA_TRAINING_PYTHON) to a Python that has it.",
+    );
+  }
+}
+
+async function tokenize(
+  examples: Awaited<ReturnType<typeof readSaigaJsonl>>,
+  modelPath: string,
+  config: Config,
+  log: Logger,
+) {
+  const tokenizer = await ExampleTokenizer.open({
+    modelPath,
+    chatFormat: config.model.chatFormat,
+    contextSize: config.model.contextSize,
+    systemPrompt: config.model.systemPrompt,
+    log,
+  });
+  try {
+    const tokenized = tokenizer.tokenizeAll(examples);
+    if (tokenized.examples.length === 0)
+      throw new DatasetError(
+        `none of the ${examples.length} examples fits the model's ${config.model.contextSize}-token context ` +
+          "(model.contextSize) with its answer",
+      );
+    if (tokenized.dropped > 0)
+      log.warn(
+        { dropped: tokenized.dropped, contextSize: config.model.contextSize },
+        `${tokenized.dropped} examples do not fit the context and are left out`,
+      );
+    log.info({ chatFormat: tokenizer.chatFormat }, "examples tokenized with the served chat format");
+    return tokenized;
+  } finally {
+    await tokenizer.close();
+  }
+}
+
+function trainerArgs(
+  config: Config,
+  run: { modelPath: string; dataFile: string; out: string; loss: "sft" | "kto"; epochsGiven: boolean },
+): string[] {
+  const t = config.training;
+  const args = ["--model", run.modelPath, "--data", run.dataFile, "--out", run.out, "--loss", run.loss];
+  // training.maxSteps > 0 trains by steps; --epochs given as well caps them.
+  if (t.maxSteps > 0) args.push("--max-steps", String(t.maxSteps));
+  if (t.maxSteps === 0 || run.epochsGiven) args.push("--epochs", String(t.epochs));
+  args.push(
+    ...["--lr", String(t.learningRate), "--batch-size", String(t.batchSize)],
+    ...["--lora-r", String(t.loraR), "--lora-alpha", String(t.loraAlpha)],
+    ...["--lora-dropout", String(t.loraDropout), "--targets", t.targets.join(",")],
+    ...["--device", t.device, "--name", path.basename(run.out)],
+  );
+  if (run.loss === "kto")
+    args.push("--beta", String(t.beta), "--lambda-d", String(t.lambdaD), "--lambda-u", String(t.lambdaU));
+  return args;
+}
+
+/** The optimizer steps train.py will run (for the progress line). */
+function expectedSteps(config: Config, examples: number, epochsGiven: boolean): number {
+  const { maxSteps, epochs, batchSize } = config.training;
+  const byEpochs = Math.ceil(examples / batchSize) * epochs;
+  if (maxSteps === 0) return byEpochs;
+  return epochsGiven ? Math.min(byEpochs, maxSteps) : maxSteps;
+}
+
+/** Runs the trainer with a progress line on stderr; returns the adapter's path. */
+async function train(
+  args: string[],
+  python: string,
+  steps: number,
+  timeLimitMinutes: number,
+): Promise<string> {
+  const terminal = process.stderr.isTTY === true;
+  const controller = new AbortController();
+  const interrupt = () => controller.abort(new SaigaError("TRAINING_STOPPED", "Training stopped (Ctrl-C)."));
+  process.once("SIGINT", interrupt);
+  const timer = setTimeout(
+    () =>
+      controller.abort(
+        new SaigaError(
+          "TRAINING_TIMEOUT",
+          `Training ran longer than training.timeLimitMinutes (${timeLimitMinutes} min) and was stopped.`,
+        ),
+      ),
+    timeLimitMinutes * 60_000,
+  );
+  let progressShown = false;
+  try {
+    const run = await runTrainer(args, {
+      python,
+      signal: controller.signal,
+      onLine: (line) => {
+        if (typeof line.step !== "number") return;
+        const text = progressLine(line, steps);
+        if (terminal) process.stderr.write(`\r${text.padEnd(72)}`);
+        else process.stderr.write(text + "\n");
+        progressShown = true;
+      },
+    }).catch((error: unknown) => {
+      if (controller.signal.aborted) throw controller.signal.reason;
+      throw error;
+    });
+    if (terminal && progressShown) process.stderr.write("\n");
+    const done = run.lines.find((line) => line.done === true);
+    if (run.code !== 0 || !done || typeof done.adapter !== "string") {
+      const reason = run.stderr.trim().split("\n").pop() || `exit code ${run.code}`;
+      throw new SaigaError("TRAINING_FAILED", `The trainer failed: ${reason}`);
+    }
+    return path.resolve(done.adapter);
+  } finally {
+    clearTimeout(timer);
+    process.off("SIGINT", interrupt);
+  }
+}
+
+function progressLine(line: Record<string, unknown>, steps: number): string {
+  const step = line.step as number;
+  const parts = [steps >= step ? `step ${step}/${steps}` : `step ${step}`];
+  if (typeof line.loss === "number") parts.push(`loss ${line.loss.toFixed(4)}`);
+  if (typeof line.tokens_per_s === "number") parts.push(`${line.tokens_per_s.toFixed(0)} tok/s`);
+  if (typeof line.lr === "number") parts.push(`lr ${line.lr.toExponential(1)}`);
+  return `training: ${parts.join("  ")}`;
+}
+
+function parsePositive(value: string): number {
+  const parsed = parseCountOption(value);
+  if (parsed < 1) throw new InvalidArgumentError("expected a whole number ≥ 1");
+  return parsed;
+}
