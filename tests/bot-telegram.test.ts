@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { textsEn } from "../src/bot/i18n/texts-en.js";
 import { textsRu } from "../src/bot/i18n/texts-ru.js";
 import { UserLimits } from "../src/store/user-limits.js";
+import { TrainingQueue } from "../src/training/training-queue.js";
 import { BotTestbed, pause, requestIdOf } from "./helpers/bot-harness.js";
 import type { WorkerProcess } from "./helpers/pipeline-harness.js";
 
@@ -346,14 +347,9 @@ describe("admin commands", () => {
     expect(bed.emulator.messagesIn(mallory.id)).toHaveLength(commands.length);
   });
 
-  it("works for an admin: stats, ban and unban, quota, and the training commands", async () => {
+  it("works for an admin: stats, ban and unban, quota, and the training and adapter commands", async () => {
     const admin = bed.emulator.createUser({ id: ADMIN_ID });
     const target = user();
-    bed.emulator.sendMessage({ from: admin, text: "/stats" });
-    const stats = await bed.waitForText(ADMIN_ID, /Статистика/);
-    expect(stats.text).toMatch(/Очередь: \d+ ждут/);
-    expect(stats.text).toMatch(/Модель: saiga-demo|Модель: .+\.gguf/);
-
     bed.emulator.sendMessage({ from: admin, text: `/ban ${target.id}` });
     await bed.waitForText(ADMIN_ID, new RegExp(`${target.id} заблокирован`));
     bed.emulator.sendMessage({ from: target, text: "Привет?" });
@@ -363,16 +359,31 @@ describe("admin commands", () => {
     await bed.waitForText(ADMIN_ID, new RegExp(`${target.id} разблокирован`));
     bed.emulator.sendMessage({ from: target, text: "А теперь?" });
     await bed.waitForAnswers(target.id, 1);
+    bed.emulator.sendMessage({ from: admin, text: "/stats" });
+    const stats = await bed.waitForText(ADMIN_ID, /Статистика/);
+    expect(stats.text).toMatch(/Очередь: \d+ ждут/);
+    expect(stats.text).toMatch(/Модель: saiga-demo\.gguf/);
 
     bed.emulator.sendMessage({ from: admin, text: `/quota ${target.id} 1` });
     await bed.waitForText(ADMIN_ID, /лимит пользователя \d+: 1 токенов/);
     bed.emulator.sendMessage({ from: target, text: "Ещё вопрос" });
     await bed.waitForText(target.id, /Дневной лимит исчерпан \(\d+ из 1 токенов\)/);
 
-    for (const command of ["train", "adapters", "activate", "rollback"]) {
-      bed.emulator.sendMessage({ from: admin, text: command === "activate" ? "/activate 3" : `/${command}` });
-      await bed.waitForText(ADMIN_ID, new RegExp(`^/${command} пока недоступна`));
-    }
+    bed.emulator.sendMessage({ from: admin, text: "/adapters" });
+    await bed.waitForText(ADMIN_ID, new RegExp(textsRu.noAdapters));
+    bed.emulator.sendMessage({ from: admin, text: "/activate v-missing" });
+    await bed.waitForText(ADMIN_ID, /no adapter version v-missing/);
+    bed.emulator.sendMessage({ from: admin, text: "/rollback" });
+    await bed.waitForText(ADMIN_ID, new RegExp(textsRu.nothingToRollBack));
+    bed.emulator.sendMessage({ from: admin, text: "/train" });
+    const queued = await bed.waitForText(ADMIN_ID, /Дообучение поставлено в очередь \(задача (\S+)\)/);
+    const jobId = /задача (\S+)\)/.exec(queued.text)![1]!;
+    const training = new TrainingQueue(bed.client.redis, bed.client.keys);
+    expect((await training.queue.getJob(jobId))?.data).toMatchObject({
+      force: true,
+      requestedBy: `admin:${ADMIN_ID}`,
+    });
+    await training.close();
   });
 
   it("registers the command menus per scope and language", () => {

@@ -76,7 +76,9 @@ describe("LoRA adapters", () => {
     for await (const event of running) if (event.type === "end") finished = event;
     expect(finished?.adapterPath).toBeNull();
     // The same settings on an engine that never swapped.
-    const reference = await (await testEngine({ batchSize: 256, sequences: 2 })).complete({
+    const reference = await (
+      await testEngine({ batchSize: 256, sequences: 2 })
+    ).complete({
       messages: question,
       sampling: long,
     });

@@ -10,6 +10,8 @@ import type { GenerationRecords } from "../store/generation-records.js";
 import type { RedisKeys } from "../store/redis-keys.js";
 import type { UpdateDedupe } from "../store/update-dedupe.js";
 import type { UserLimits } from "../store/user-limits.js";
+import type { AdapterRegistry } from "../training/adapter-registry.js";
+import type { TrainingQueue } from "../training/training-queue.js";
 import type { DeliveryQueue } from "./delivery/delivery-queue.js";
 
 export interface BotServices {
@@ -24,4 +26,6 @@ export interface BotServices {
   records: GenerationRecords;
   dedupe: UpdateDedupe;
   deliveries: DeliveryQueue;
+  training: TrainingQueue;
+  registry: AdapterRegistry;
 }

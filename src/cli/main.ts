@@ -14,6 +14,8 @@ import { modelCommand } from "./commands/model-command.js";
 import { promptCommand } from "./commands/prompt-command.js";
 import { datasetCommand } from "./commands/dataset-command.js";
 import { trainCommand } from "./commands/train-command.js";
+import { trainerCommand } from "./commands/trainer-command.js";
+import { adaptersCommand } from "./commands/adapters-command.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -42,6 +44,8 @@ export function buildProgram(): Command {
   program.addCommand(modelCommand());
   program.addCommand(datasetCommand());
   program.addCommand(trainCommand());
+  program.addCommand(trainerCommand());
+  program.addCommand(adaptersCommand());
   for (const command of program.commands) command.exitOverride();
   return program;
 }

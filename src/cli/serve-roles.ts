@@ -5,6 +5,15 @@ import { runGateway, type RunningGateway } from "../bot/gateway/run-gateway.js";
 import { ConfigError } from "../config/index.js";
 import { runEngineWorker, type RunningEngineWorker } from "../engine/run-engine-worker.js";
 import { ensureRedis } from "../store/ensure-redis.js";
+import {
+  installTrainingSchedule,
+  runTrainerService,
+  type RunningTrainer,
+} from "../training/run-trainer-service.js";
+import { pythonTorchVersion } from "../training/trainer/trainer-process.js";
+import type { Config } from "../config/index.js";
+import type { Logger } from "../log/index.js";
+import { SaigaError } from "../errors/saiga-error.js";
 import { startCli } from "./cli-runtime.js";
 import { untilShutdownSignal } from "./until-shutdown-signal.js";
 
@@ -13,6 +22,8 @@ export interface Roles {
   engine: boolean;
   /** `required`: fail without a bot token; `optional`: run without Telegram when the token is unset. */
   gateway: false | "required" | "optional";
+  /** `required`: fail without Python + PyTorch; `optional`: run the trainer only when they are there. */
+  trainer: false | "required" | "optional";
   /** Start a private redis-server when REDIS_URL is unset and none answers locally. */
   embeddedRedis: boolean;
 }
@@ -42,19 +53,40 @@ export async function serveRoles(command: Command, roles: Roles): Promise<void> 
   });
   let engine: RunningEngineWorker | undefined;
   let gateway: RunningGateway | undefined;
+  let trainer: RunningTrainer | undefined;
   try {
     if (roles.engine) engine = await runEngineWorker(config, redis.url, log);
     if (gatewayOn) gateway = await runGateway(config, redis.url, log);
+    if (roles.trainer !== false) {
+      await installTrainingSchedule(config, redis.url, log);
+      if (trainerAvailable(config, roles.trainer, log))
+        trainer = await runTrainerService(config, redis.url, log);
+    }
     await untilShutdownSignal(log, async (force) => {
       // Updates stop first (nothing new is accepted), then running answers finish.
       await gateway?.close();
+      await trainer?.close();
       await engine?.close(force);
     });
   } catch (error) {
     await gateway?.close();
+    await trainer?.close();
     await engine?.close(true);
     throw error;
   } finally {
     await redis.embedded?.stop();
   }
+}
+
+/** Whether the trainer can run here: Python with PyTorch (`training.python`). */
+function trainerAvailable(config: Config, role: "required" | "optional", log: Logger): boolean {
+  const torch = pythonTorchVersion(config.training.python);
+  if (torch !== null) {
+    log.info({ python: config.training.python, torch }, "trainer available");
+    return true;
+  }
+  const hint = `${config.training.python} cannot import torch: install PyTorch (Debian: apt-get install python3-torch; or pip install torch) or set training.python`;
+  if (role === "required") throw new SaigaError("TRAINER_UNAVAILABLE", hint);
+  log.warn(`training is off on this machine: ${hint}`);
+  return false;
 }

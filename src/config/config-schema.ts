@@ -116,6 +116,7 @@ export const configSchema = z
     training: z
       .object({
         python: z.string().min(1, "expected a Python executable with PyTorch"),
+        adaptersDir: z.string().min(1),
         schedule: z.string().nullable(),
         minNewFeedback: positiveInt.min(1, "expected a whole number ≥ 1"),
         regeneratedWeight: z
@@ -137,12 +138,13 @@ export const configSchema = z
         ),
         learningRate: z.number().gt(0, "expected a number > 0"),
         epochs: positiveInt.min(1, "expected a whole number ≥ 1"),
-        maxSteps: positiveInt.min(0, "expected a whole number ≥ 0 (0 = by epochs)"),
+        maxSteps: positiveInt.min(0, "expected a whole number ≥ 0 (0 = run the epochs)"),
         batchSize: positiveInt.min(1, "expected a whole number ≥ 1"),
         beta: z.number().gt(0, "expected a number > 0"),
         lambdaD: z.number().gt(0, "expected a number > 0"),
         lambdaU: z.number().gt(0, "expected a number > 0"),
         device: enumOf(["auto", "cpu", "cuda"] as const),
+        threads: autoOrCount(1),
         timeLimitMinutes: positiveInt.min(1, "expected a whole number of minutes ≥ 1"),
         gate: z
           .object({

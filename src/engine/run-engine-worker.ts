@@ -1,12 +1,15 @@
 // Wires a whole engine process: Redis connections, the store, the loaded model and the worker.
 // Used by `saiga engine` (a worker on its own) and `saiga start` (everything in one process).
+import path from "node:path";
 import type { Config } from "../config/index.js";
 import type { Logger } from "../log/index.js";
+import { AdapterStore } from "../store/adapter-store.js";
 import { ChatStore } from "../store/chat-store.js";
 import { GenerationRecords } from "../store/generation-records.js";
 import { createRedis } from "../store/redis-connection.js";
 import { RedisKeys } from "../store/redis-keys.js";
 import { UserLimits } from "../store/user-limits.js";
+import { AdapterFollower } from "./adapter-follower.js";
 import { createEngine } from "./create-engine.js";
 import { EngineWorker } from "./engine-worker.js";
 import type { SaigaEngine } from "./saiga-engine.js";
@@ -15,6 +18,7 @@ import type { SaigaEngine } from "./saiga-engine.js";
 export interface RunningEngineWorker {
   engine: SaigaEngine;
   worker: EngineWorker;
+  follower: AdapterFollower;
   /** Graceful stop: running generations finish (or, with `force`, go back to the queue). Idempotent. */
   close(force?: boolean): Promise<void>;
 }
@@ -57,6 +61,17 @@ export async function runEngineWorker(
     streamTtlSeconds: config.queue.streamTtlSeconds,
     log,
   });
+  // Engines follow the registry's active LoRA adapter (hot swap, rollback).
+  const follower = new AdapterFollower({
+    engine,
+    store: new AdapterStore({ redis, keys, log }),
+    redis,
+    keys,
+    adaptersDir: config.training.adaptersDir,
+    hashCacheFile: path.join(config.dataDir, "model-hashes.json"),
+    log,
+  });
+  await follower.start();
   await worker.waitUntilReady();
   log.info(
     { concurrency: config.queue.concurrency ?? config.model.sequences },
@@ -66,9 +81,11 @@ export async function runEngineWorker(
   return {
     engine,
     worker,
+    follower,
     close(force = false) {
       closing ??= (async () => {
         await worker.close(force);
+        await follower.close();
         await engine.close();
         await Promise.all([redis.quit().catch(() => undefined), connection.quit().catch(() => undefined)]);
       })();

@@ -70,6 +70,18 @@ export class RedisKeys {
   chats(): string {
     return `${this.prefix}:chats`;
   }
+  /** Adapter registry keys share one hash tag: manifests (hash), active (string), history (list), chunks:<version> (hash). */
+  adapters(part: "manifests" | "active" | "history" | `chunks:${string}`): string {
+    return `${this.prefix}:{adapters}:${part}`;
+  }
+  /** Pub/sub channel announcing a change of the active adapter to every engine. */
+  adapterChannel(): string {
+    return `${this.prefix}:adapters:changed`;
+  }
+  /** Training bookkeeping: `last` (time of the newest feedback the last training used), `cancel:<jobId>`. */
+  training(part: "last" | `cancel:${string}`): string {
+    return `${this.prefix}:training:${part}`;
+  }
   /** Marker that a request was cancelled (for jobs that have not started yet). */
   cancelled(requestId: string): string {
     return `${this.prefix}:{req:${requestId}}:cancelled`;

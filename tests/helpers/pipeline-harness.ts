@@ -38,7 +38,7 @@ export async function startWorker(
   redisUrl: string,
   prefix: string,
   env: Record<string, string> = {},
-  command: "engine" | "start" | "gateway" = "engine",
+  command: "engine" | "start" | "gateway" | "trainer" = "engine",
   readyText = "engine worker serving",
 ): Promise<WorkerProcess> {
   const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "bin/saiga.js"), command], {

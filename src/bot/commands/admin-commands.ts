@@ -4,6 +4,8 @@
 import { Composer } from "grammy";
 import type { SaigaContext } from "../bot-context.js";
 import type { StatsView } from "../i18n/texts.js";
+import { AdapterRegistryError } from "../../training/adapter-registry.js";
+import { describeAdapter } from "../../training/describe-adapter.js";
 import { registerAdminMenu } from "./command-menus.js";
 
 export const ADMIN_COMMANDS = [
@@ -16,7 +18,6 @@ export const ADMIN_COMMANDS = [
   "activate",
   "rollback",
 ] as const;
-const TRAINING_COMMANDS = ["train", "adapters", "activate", "rollback"] as const;
 
 export function adminCommands(): Composer<SaigaContext> {
   const composer = new Composer<SaigaContext>();
@@ -66,20 +67,55 @@ export function adminCommands(): Composer<SaigaContext> {
     await ctx.reply(t.quotaSet(userId, Number(tokens)));
   });
 
-  for (const command of TRAINING_COMMANDS) {
-    composer.command(command, (ctx) => ctx.reply(ctx.saiga.t.notAvailableYet(command)));
-  }
+  composer.command("train", async (ctx) => {
+    const jobId = await ctx.saiga.services.training.trainNow(`admin:${ctx.saiga.userId}`);
+    await ctx.reply(ctx.saiga.t.trainingQueued(jobId));
+  });
+
+  composer.command("adapters", async (ctx) => {
+    const { registry } = ctx.saiga.services;
+    const list = (await registry.list()).slice(-10);
+    await ctx.reply(list.length === 0 ? ctx.saiga.t.noAdapters : list.map(describeAdapter).join("\n"));
+  });
+
+  composer.command("activate", async (ctx) => {
+    const version = ctx.match.trim();
+    if (version === "") {
+      await ctx.reply(ctx.saiga.t.activateUsage);
+      return;
+    }
+    await replyRegistryError(ctx, async () => {
+      await ctx.saiga.services.registry.activate(version);
+      await ctx.reply(ctx.saiga.t.adapterActive(version));
+    });
+  });
+
+  composer.command("rollback", async (ctx) => {
+    const now = await ctx.saiga.services.registry.rollback();
+    await ctx.reply(now === undefined ? ctx.saiga.t.nothingToRollBack : ctx.saiga.t.adapterActive(now));
+  });
   return composer;
+}
+
+/** Registry refusals (unknown or rejected version) are the admin's answer, not a crash. */
+async function replyRegistryError(ctx: SaigaContext, action: () => Promise<void>): Promise<void> {
+  try {
+    await action();
+  } catch (error) {
+    if (!(error instanceof AdapterRegistryError)) throw error;
+    await ctx.reply(error.message);
+  }
 }
 
 /** Queue depth, speed, model and adapter from the newest finished jobs; chats and feedback from Redis. */
 async function collectStats(ctx: SaigaContext): Promise<StatsView> {
-  const { queue, feedback, redis, keys } = ctx.saiga.services;
-  const [counts, recent, chats, votes] = await Promise.all([
+  const { queue, feedback, redis, keys, registry } = ctx.saiga.services;
+  const [counts, recent, chats, votes, adapter] = await Promise.all([
     queue.queue.getJobCounts("waiting", "prioritized", "delayed", "active"),
     queue.queue.getCompleted(0, 19),
     redis.zcard(keys.chats()),
     feedback.counts(),
+    registry.active(),
   ]);
   const finished = recent
     .map(
@@ -98,6 +134,6 @@ async function collectStats(ctx: SaigaContext): Promise<StatsView> {
     votesDown: votes.down,
     regenerated: votes.regenerated,
     model: finished[0]?.model ?? null,
-    adapter: finished[0]?.adapter ?? null,
+    adapter,
   };
 }

@@ -1,10 +1,12 @@
 // Wires a whole gateway: Redis connections, the stores and queues, the bot, the command menus,
 // the delivery worker, and updates by long polling or webhook. Used by `saiga gateway` and
 // `saiga start`.
+import path from "node:path";
 import { GrammyError, HttpError, type Bot } from "grammy";
 import type { Config } from "../../config/index.js";
 import type { Logger } from "../../log/index.js";
 import { GenerationQueue } from "../../queue/generation-queue.js";
+import { AdapterStore } from "../../store/adapter-store.js";
 import { ChatStore } from "../../store/chat-store.js";
 import { FeedbackStore } from "../../store/feedback-store.js";
 import { GenerationRecords } from "../../store/generation-records.js";
@@ -13,6 +15,8 @@ import { RedisKeys } from "../../store/redis-keys.js";
 import { UpdateDedupe } from "../../store/update-dedupe.js";
 import { UserLimits } from "../../store/user-limits.js";
 import { SaigaError } from "../../errors/saiga-error.js";
+import { AdapterRegistry } from "../../training/adapter-registry.js";
+import { TrainingQueue } from "../../training/training-queue.js";
 import type { SaigaContext } from "../bot-context.js";
 import type { BotServices } from "../bot-services.js";
 import { registerCommandMenus } from "../commands/command-menus.js";
@@ -52,6 +56,7 @@ export async function runGateway(config: Config, redisUrl: string, log: Logger):
     backoffMs: config.queue.backoffMs,
   });
   const deliveries = new DeliveryQueue(redis, keys);
+  const training = new TrainingQueue(redis, keys);
   const services: BotServices = {
     config,
     log,
@@ -69,6 +74,12 @@ export async function runGateway(config: Config, redisUrl: string, log: Logger):
     feedback: new FeedbackStore({ redis, keys, log }),
     records: new GenerationRecords({ redis, keys, ttlSeconds: config.history.idleTtlSeconds, log }),
     dedupe: new UpdateDedupe({ redis, keys, dedupeTtlSeconds: config.limits.dedupeTtlSeconds }),
+    training,
+    registry: new AdapterRegistry(
+      new AdapterStore({ redis, keys, log }),
+      config.training.adaptersDir,
+      path.join(config.dataDir, "model-hashes.json"),
+    ),
   };
   const bot = createSaigaBot(services);
   let worker: DeliveryWorker | undefined;
@@ -76,7 +87,7 @@ export async function runGateway(config: Config, redisUrl: string, log: Logger):
   const shutDown = async () => {
     await stopUpdates?.();
     await worker?.close();
-    await Promise.all([queue.close(), deliveries.close()]);
+    await Promise.all([queue.close(), deliveries.close(), training.close()]);
     await Promise.all([redis.quit().catch(() => undefined), connection.quit().catch(() => undefined)]);
   };
   try {

@@ -67,7 +67,15 @@ export const textsEn: Texts = {
   quotaUsage: "Usage: /quota ID N — a user's daily token limit (0 = no limit).",
   quotaSet: (id, tokens) =>
     tokens === 0 ? `User ${id} now has no daily limit.` : `User ${id}'s daily limit: ${tokens} tokens.`,
-  notAvailableYet: (command) => `/${command} is not available yet: fine-tuning arrives in a later version.`,
+  trainingQueued: (jobId) =>
+    `Training queued (job ${jobId}). The new adapter goes live by itself if it passes the evaluation: /adapters`,
+  noAdapters: "No adapters yet: the base model answers.",
+  activateUsage: "Usage: /activate VERSION (versions: /adapters).",
+  adapterActive: (version) =>
+    version === null
+      ? "The base model (no adapter) answers now."
+      : `Adapter ${version} is active on every engine.`,
+  nothingToRollBack: "There is nothing to roll back to.",
   voteThanks: "Thanks for the feedback!",
   voteExpired: "This answer is too old to be rated.",
   regenerateOnlyLast: "Only the last answer can be rewritten.",

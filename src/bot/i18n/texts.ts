@@ -54,7 +54,11 @@ export interface Texts {
   unbanned(userId: string, was: boolean): string;
   quotaUsage: string;
   quotaSet(userId: string, tokens: number): string;
-  notAvailableYet(command: string): string;
+  trainingQueued(jobId: string): string;
+  noAdapters: string;
+  activateUsage: string;
+  adapterActive(version: string | null): string;
+  nothingToRollBack: string;
   voteThanks: string;
   voteExpired: string;
   regenerateOnlyLast: string;

@@ -12,6 +12,6 @@ export function engineCommand(): Command {
         "SIGTERM/SIGINT: finish running answers, then exit (twice: abort them; the queue retries them elsewhere).",
     )
     .action((_options: unknown, command: Command) =>
-      serveRoles(command, { engine: true, gateway: false, embeddedRedis: false }),
+      serveRoles(command, { engine: true, gateway: false, trainer: false, embeddedRedis: false }),
     );
 }

@@ -12,6 +12,6 @@ export function gatewayCommand(): Command {
         "SIGTERM/SIGINT: stop taking updates and exit; answers being delivered are taken over by the next gateway.",
     )
     .action((_options: unknown, command: Command) =>
-      serveRoles(command, { engine: false, gateway: "required", embeddedRedis: false }),
+      serveRoles(command, { engine: false, gateway: "required", trainer: false, embeddedRedis: false }),
     );
 }

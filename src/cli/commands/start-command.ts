@@ -13,6 +13,6 @@ export function startCommand(): Command {
         "SIGTERM/SIGINT: stop taking updates, finish running answers, stop the private Redis, exit.",
     )
     .action((_options: unknown, command: Command) =>
-      serveRoles(command, { engine: true, gateway: "optional", embeddedRedis: true }),
+      serveRoles(command, { engine: true, gateway: "optional", trainer: "optional", embeddedRedis: true }),
     );
 }

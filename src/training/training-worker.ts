@@ -1,0 +1,101 @@
+// `saiga trainer`: consumes `train` jobs, one at a time, on the host that has the GPU (or, for
+// small models and tests, any CPU). Progress lines of the trainer go into the job; a cancel
+// marker or the time limit kills the Python process.
+import { Worker, type Job } from "bullmq";
+import type { Redis } from "ioredis";
+import type { Config } from "../config/index.js";
+import type { Logger } from "../log/index.js";
+import type { FeedbackStore } from "../store/feedback-store.js";
+import type { RedisKeys } from "../store/redis-keys.js";
+import type { AdapterRegistry } from "./adapter-registry.js";
+import { runTraining } from "./run-training.js";
+import { TRAIN_QUEUE, trainingJobSchema, type TrainingOutcome } from "./training-job.js";
+
+/** Options of {@link TrainingWorker}. */
+export interface TrainingWorkerOptions {
+  config: Config;
+  modelPath: string;
+  /** BullMQ's blocking connection. */
+  connection: Redis;
+  redis: Redis;
+  keys: RedisKeys;
+  feedback: FeedbackStore;
+  registry: AdapterRegistry;
+  log?: Logger;
+}
+
+/** How often the cancel marker is looked at. */
+const CANCEL_POLL_MS = 1000;
+
+/** Serves `train` jobs until closed. */
+export class TrainingWorker {
+  readonly worker: Worker;
+  private readonly running = new Set<AbortController>();
+  private closing?: Promise<void>;
+
+  constructor(private readonly options: TrainingWorkerOptions) {
+    const { keys, log } = options;
+    this.worker = new Worker(TRAIN_QUEUE, (job) => this.process(job), {
+      connection: options.connection,
+      prefix: keys.queuePrefix(),
+      concurrency: 1,
+      // A training takes long and renews its lock; a dead trainer's job is not retried by itself.
+      lockDuration: 60_000,
+      maxStalledCount: 0,
+    });
+    this.worker.on("failed", (job, error) => log?.warn({ jobId: job?.id, err: error }, "training failed"));
+    this.worker.on("error", (error) => log?.error({ err: error }, "trainer worker error"));
+  }
+
+  private async process(job: Job): Promise<TrainingOutcome> {
+    const data = trainingJobSchema.parse(job.data);
+    const { redis, keys, config, log } = this.options;
+    const abort = new AbortController();
+    this.running.add(abort);
+    const cancelKey = keys.training(`cancel:${job.id}`);
+    const poll = setInterval(() => {
+      void redis.exists(cancelKey).then((cancelled) => {
+        if (cancelled) abort.abort(new Error("training cancelled"));
+      });
+    }, CANCEL_POLL_MS);
+    const signal = AbortSignal.any([
+      abort.signal,
+      AbortSignal.timeout(config.training.timeLimitMinutes * 60_000),
+    ]);
+    try {
+      const since = Number((await redis.get(keys.training("last"))) ?? 0);
+      log?.info({ jobId: job.id, requestedBy: data.requestedBy, force: data.force }, "training job");
+      const outcome = await runTraining({
+        config,
+        modelPath: this.options.modelPath,
+        feedback: this.options.feedback,
+        registry: this.options.registry,
+        force: data.force,
+        since,
+        signal,
+        onProgress: (line) => void job.updateProgress(line).catch(() => undefined),
+        ...(log ? { log } : {}),
+      });
+      const { newestFeedback, ...result } = outcome;
+      if (result.version) await redis.set(keys.training("last"), String(newestFeedback));
+      log?.info({ jobId: job.id, ...result }, result.skipped ? "training skipped" : "training finished");
+      return result;
+    } finally {
+      clearInterval(poll);
+      this.running.delete(abort);
+    }
+  }
+
+  async waitUntilReady(): Promise<void> {
+    await this.worker.waitUntilReady();
+  }
+
+  /** Stops: a running training is killed (it fails; the next schedule tries again). Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      for (const abort of this.running) abort.abort(new Error("trainer closing"));
+      await this.worker.close();
+    })();
+    return this.closing;
+  }
+}
