@@ -13,7 +13,9 @@ import { GenerationRecords } from "../src/store/generation-records.js";
 import { AdapterRegistry } from "../src/training/adapter-registry.js";
 import { pythonTorchVersion } from "../src/training/trainer/trainer-process.js";
 import { readTokenStream } from "../src/queue/token-stream.js";
+import { TrainingQueue } from "../src/training/training-queue.js";
 import { waitUntil } from "./helpers/bot-harness.js";
+import { runSaiga } from "./helpers/run-saiga.js";
 import { PipelineClient, startWorker, type WorkerProcess } from "./helpers/pipeline-harness.js";
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
@@ -172,4 +174,22 @@ describe.skipIf(!TORCH)(`feedback → trainer → gate → hot swap → rollback
     await waitUntil(async () => (await ask(question)) === before, 10_000, "the old behaviour");
     expect(trainer.log()).toContain("training finished");
   }, 240_000);
+
+  it("`saiga train --now` queues a training for the trainer, and `--cancel` stops it", async () => {
+    const env = { REDIS_URL, SAIGA_REDIS_PREFIX: client.prefix, LOG_LEVEL: "silent" };
+    const queued = await runSaiga(["train", "--now"], env);
+    expect(queued.code, queued.stderr).toBe(0);
+    const jobId = /job (\S+)/.exec(queued.stdout)![1]!;
+    const training = new TrainingQueue(client.redis, client.keys);
+    await waitUntil(
+      async () => (await training.queue.getJobState(jobId)) === "active",
+      20_000,
+      "the trainer",
+    );
+    const cancelled = await runSaiga(["train", "--cancel", jobId], env);
+    expect(cancelled.stdout).toContain(`training ${jobId} cancelled`);
+    await waitUntil(async () => (await training.queue.getJobState(jobId)) === "failed", 20_000, "the stop");
+    expect((await training.queue.getJob(jobId))?.failedReason).toBe("training cancelled");
+    await training.close();
+  });
 });

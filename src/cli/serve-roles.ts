@@ -13,7 +13,7 @@ import {
 import { pythonTorchVersion } from "../training/trainer/trainer-process.js";
 import type { Config } from "../config/index.js";
 import type { Logger } from "../log/index.js";
-import { SaigaError } from "../errors/saiga-error.js";
+import { TrainerUnavailableError } from "../training/trainer/trainer-unavailable-error.js";
 import { startCli } from "./cli-runtime.js";
 import { untilShutdownSignal } from "./until-shutdown-signal.js";
 
@@ -85,8 +85,8 @@ function trainerAvailable(config: Config, role: "required" | "optional", log: Lo
     log.info({ python: config.training.python, torch }, "trainer available");
     return true;
   }
-  const hint = `${config.training.python} cannot import torch: install PyTorch (Debian: apt-get install python3-torch; or pip install torch) or set training.python`;
-  if (role === "required") throw new SaigaError("TRAINER_UNAVAILABLE", hint);
-  log.warn(`training is off on this machine: ${hint}`);
+  const error = new TrainerUnavailableError(config.training.python);
+  if (role === "required") throw error;
+  log.warn(`training is off on this machine: ${error.message}`);
   return false;
 }

@@ -4,7 +4,7 @@
 import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { RedisKeys } from "../store/redis-keys.js";
-import { TRAIN_QUEUE, trainingJobSchema, type TrainingJob } from "./training-job.js";
+import { TRAIN_QUEUE, trainingJobSchema } from "./training-job.js";
 
 const SCHEDULER_ID = "feedback-training";
 

@@ -80,6 +80,17 @@ export class TrainingWorker {
       if (result.version) await redis.set(keys.training("last"), String(newestFeedback));
       log?.info({ jobId: job.id, ...result }, result.skipped ? "training skipped" : "training finished");
       return result;
+    } catch (error) {
+      // Say why it stopped: cancelled, or over training.timeLimitMinutes.
+      if (signal.aborted) {
+        const reason = signal.reason as Error;
+        throw reason.name === "TimeoutError"
+          ? new Error(
+              `training took longer than training.timeLimitMinutes (${config.training.timeLimitMinutes})`,
+            )
+          : reason;
+      }
+      throw error;
     } finally {
       clearInterval(poll);
       this.running.delete(abort);

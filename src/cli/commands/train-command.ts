@@ -2,7 +2,6 @@
 // no Redis and no bot, for operators who bring their own data. The file is tokenized with the
 // served model's chat format and tokenizer, then the Python trainer (PyTorch, CPU or CUDA) writes
 // DIR/adapter.gguf and DIR/metrics.json; `saiga chat --adapter DIR/adapter.gguf` tries it.
-import { spawnSync } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
@@ -11,16 +10,22 @@ import { DEMO_MODEL_NOTICE, modelsDirOf, resolveModelPath } from "../../engine/i
 import { SaigaError } from "../../errors/saiga-error.js";
 import type { Logger } from "../../log/index.js";
 import { DatasetError, ExampleTokenizer, readSaigaJsonl, writeJsonLines } from "../../training/index.js";
+import { trainerArgsOf } from "../../training/trainer-args.js";
 import { pythonTorchVersion, runTrainer } from "../../training/trainer/trainer-process.js";
+import { TrainerUnavailableError } from "../../training/trainer/trainer-unavailable-error.js";
 import { startCli } from "../cli-runtime.js";
+import { withRegistry } from "../with-registry.js";
 import { parseCountOption, parseNumberOption } from "../parse-number-option.js";
 
 /** File the tokenized examples are written to inside --out. */
 const TOKENS_FILE = "train.tokens.jsonl";
 
 interface TrainOptions {
-  dataset: string;
-  out: string;
+  dataset?: string;
+  out?: string;
+  now?: boolean;
+  wait?: boolean;
+  cancel?: string;
   model?: string;
   loss?: "sft" | "kto";
   maxSteps?: number;
@@ -33,7 +38,7 @@ interface TrainOptions {
 
 export function trainCommand(): Command {
   return new Command("train")
-    .summary("Train a LoRA adapter from a Saiga JSONL file (no Redis, no bot).")
+    .summary("Train a LoRA adapter from a Saiga JSONL file, or start a training from the feedback now.")
     .description(
       [
         "Train a LoRA adapter from a Saiga JSONL file (no Redis, no bot). One example",
@@ -45,10 +50,17 @@ export function trainCommand(): Command {
         "as the engine serves them; the Python trainer (training.python, env",
         "SAIGA_TRAINING_PYTHON; it needs PyTorch) writes DIR/adapter.gguf and",
         "DIR/metrics.json. Try the adapter: saiga chat --adapter DIR/adapter.gguf",
+        "",
+        "With --now instead: queue a training from the feedback in Redis for `saiga trainer`",
+        "(the same path as the schedule and the admin /train, without the feedback",
+        "threshold); --wait follows it to the gate's verdict. --cancel JOB stops one.",
       ].join("\n"),
     )
-    .requiredOption("--dataset <file.jsonl>", "Saiga JSONL examples")
-    .requiredOption("--out <dir>", "folder for adapter.gguf, metrics.json and the tokenized examples")
+    .option("--dataset <file.jsonl>", "Saiga JSONL examples")
+    .option("--out <dir>", "folder for adapter.gguf, metrics.json and the tokenized examples")
+    .option("--now", "queue a training from the stored feedback now (saiga trainer runs it)")
+    .option("--wait", "with --now: follow the training and print its outcome")
+    .option("--cancel <job>", "stop a queued or running training (the job id --now printed)")
     .addOption(new Option("--model <source>", "base model: a GGUF path, an hf: URI or demo (env: MODEL)"))
     .addOption(
       new Option(
@@ -76,6 +88,11 @@ export function trainCommand(): Command {
     )
     .option("--threads <n>", "CPU threads for PyTorch (default: PyTorch's choice)", parsePositive)
     .action(async (options: TrainOptions, command: Command) => {
+      if (options.now || options.cancel) return queueTraining(options, command);
+      if (!options.dataset || !options.out) {
+        command.error("error: give --dataset FILE.jsonl and --out DIR (or --now)", { exitCode: 2 });
+      }
+      const { dataset, out: outDir } = options as Required<Pick<TrainOptions, "dataset" | "out">>;
       const { config, log } = startCli(command, {
         "model.source": options.model,
         "training.loss": options.loss,
@@ -85,7 +102,7 @@ export function trainCommand(): Command {
         "training.loraR": options.loraR,
         "training.device": options.device,
       });
-      const examples = await readSaigaJsonl(options.dataset);
+      const examples = await readSaigaJsonl(dataset);
       const python = config.training.python;
       const torch = pythonTorchVersion(python);
       if (!torch) throw new TrainerUnavailableError(python);
@@ -95,7 +112,7 @@ export function trainCommand(): Command {
       const loss = options.loss ?? (undesirable === 0 ? "sft" : config.training.loss);
       const modelPath = await resolveModelPath(config.model.source, { modelsDir: modelsDirOf(config) });
       if (config.model.source === "demo") log.warn(DEMO_MODEL_NOTICE);
-      const out = path.resolve(options.out);
+      const out = path.resolve(outDir);
       await mkdir(out, { recursive: true });
       const tokenized = await tokenize(examples, modelPath, config, log);
       const dataFile = path.join(out, TOKENS_FILE);
@@ -106,13 +123,10 @@ export function trainCommand(): Command {
         `training a LoRA adapter on ${usable} examples (${loss})`,
       );
 
-      const args = trainerArgs(config, {
-        modelPath,
-        dataFile,
-        out,
-        loss,
-        epochsGiven: options.epochs !== undefined,
-      });
+      const args = [
+        ...["--model", modelPath, "--data", dataFile, "--out", out, "--name", path.basename(out)],
+        ...trainerArgsOf(config.training, loss, { capEpochs: options.epochs !== undefined }),
+      ];
       if (options.threads !== undefined) args.push("--threads", String(options.threads));
       const steps = expectedSteps(config, usable, options.epochs !== undefined);
       const adapter = await train(args, python, steps, config.training.timeLimitMinutes);
@@ -123,20 +137,37 @@ export function trainCommand(): Command {
     });
 }
 
-/** Python cannot run the trainer: no Python at that path, or no PyTorch in it. */
-class TrainerUnavailableError extends SaigaError {
-  override name = "TrainerUnavailableError";
-  constructor(python: string) {
-    const found = spawnSync(python, ["--version"], { encoding: "utf8", timeout: 30_000 }).status === 0;
-    super(
-      "TRAINER_UNAVAILABLE",
-      (found
-        ? `${python} cannot import torch (PyTorch), which the trainer needs`
-        : `Python not found: ${python}`) +
-        ": install PyTorch (Debian/Ubuntu: apt-get install python3-torch; elsewhere: pip install torch) " +
-        "or set training.python (env SAIGA_TRAINING_PYTHON) to a Python that has it.",
-    );
-  }
+/** --now / --cancel: the scheduled path, through Redis and `saiga trainer`. */
+async function queueTraining(options: TrainOptions, command: Command): Promise<void> {
+  await withRegistry(command, async ({ training }) => {
+    if (options.cancel) {
+      await training.cancel(options.cancel);
+      process.stdout.write(`training ${options.cancel} cancelled\n`);
+      return;
+    }
+    const jobId = await training.trainNow("cli");
+    process.stdout.write(`training queued: job ${jobId}\n`);
+    if (!options.wait) return;
+    for (let lastStep = -1; ; await new Promise((resolve) => setTimeout(resolve, 1000))) {
+      const job = await training.queue.getJob(jobId);
+      const state = job ? await job.getState() : "unknown";
+      const progress = job?.progress as { step?: number; loss?: number } | undefined;
+      if (typeof progress?.step === "number" && progress.step !== lastStep) {
+        lastStep = progress.step;
+        process.stderr.write(`step ${progress.step}  loss ${progress.loss?.toFixed(4) ?? "?"}\n`);
+      }
+      if (state === "completed") {
+        process.stdout.write(JSON.stringify(job?.returnvalue, null, 2) + "\n");
+        return;
+      }
+      if (state === "failed" || state === "unknown") {
+        throw new SaigaError(
+          "TRAINING_FAILED",
+          `training ${jobId} ${state}: ${job?.failedReason ?? "the job is gone"}`,
+        );
+      }
+    }
+  });
 }
 
 async function tokenize(
@@ -169,26 +200,6 @@ async function tokenize(
   } finally {
     await tokenizer.close();
   }
-}
-
-function trainerArgs(
-  config: Config,
-  run: { modelPath: string; dataFile: string; out: string; loss: "sft" | "kto"; epochsGiven: boolean },
-): string[] {
-  const t = config.training;
-  const args = ["--model", run.modelPath, "--data", run.dataFile, "--out", run.out, "--loss", run.loss];
-  // training.maxSteps > 0 trains by steps; --epochs given as well caps them.
-  if (t.maxSteps > 0) args.push("--max-steps", String(t.maxSteps));
-  if (t.maxSteps === 0 || run.epochsGiven) args.push("--epochs", String(t.epochs));
-  args.push(
-    ...["--lr", String(t.learningRate), "--batch-size", String(t.batchSize)],
-    ...["--lora-r", String(t.loraR), "--lora-alpha", String(t.loraAlpha)],
-    ...["--lora-dropout", String(t.loraDropout), "--targets", t.targets.join(",")],
-    ...["--device", t.device, "--name", path.basename(run.out)],
-  );
-  if (run.loss === "kto")
-    args.push("--beta", String(t.beta), "--lambda-d", String(t.lambdaD), "--lambda-u", String(t.lambdaU));
-  return args;
 }
 
 /** The optimizer steps train.py will run (for the progress line). */
