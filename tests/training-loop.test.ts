@@ -15,6 +15,7 @@ import { pythonTorchVersion } from "../src/training/trainer/trainer-process.js";
 import { readTokenStream } from "../src/queue/token-stream.js";
 import { TrainingQueue } from "../src/training/training-queue.js";
 import { waitUntil } from "./helpers/bot-harness.js";
+import { JudgeEmulator } from "./helpers/judge-emulator.js";
 import { runSaiga } from "./helpers/run-saiga.js";
 import { PipelineClient, startWorker, type WorkerProcess } from "./helpers/pipeline-harness.js";
 
@@ -37,8 +38,10 @@ describe.skipIf(!TORCH)(`feedback → trainer → gate → hot swap → rollback
   let engine: WorkerProcess;
   let trainer: WorkerProcess;
   let registry: AdapterRegistry;
+  let judge: JudgeEmulator;
 
   beforeAll(async () => {
+    judge = await JudgeEmulator.start("Сайга");
     client = new PipelineClient(REDIS_URL);
     registry = new AdapterRegistry(
       new AdapterStore({ redis: client.redis, keys: client.keys }),
@@ -66,6 +69,10 @@ describe.skipIf(!TORCH)(`feedback → trainer → gate → hot swap → rollback
         SAIGA_TRAINING_VALIDATION_SHARE: "0.3",
         SAIGA_TRAINING_DEVICE: "cpu",
         SAIGA_TRAINING_THREADS: "1",
+        SAIGA_MODEL_THREADS: "1",
+        SAIGA_TRAINING_GATE_JUDGE_URL: judge.baseUrl,
+        SAIGA_TRAINING_GATE_JUDGE_MODEL: "judge-test",
+        SAIGA_TRAINING_GATE_JUDGE_PROMPTS: "3",
       },
       "trainer",
       "trainer serving training jobs",
@@ -74,6 +81,7 @@ describe.skipIf(!TORCH)(`feedback → trainer → gate → hot swap → rollback
   afterAll(async () => {
     await Promise.all([engine?.stop(), trainer?.stop()]);
     await client?.close();
+    await judge?.close();
   });
 
   /** The engine's greedy answer to a fresh chat. */
@@ -140,6 +148,10 @@ describe.skipIf(!TORCH)(`feedback → trainer → gate → hot swap → rollback
     expect(manifest.gate?.passed).toBe(true);
     expect(manifest.dataset?.train).toBeGreaterThan(0);
     expect(manifest.baseModel.file).toBe("saiga-demo.gguf");
+    // The side-by-side judge saw the validation prompts and preferred the candidate's answers.
+    const judged = Math.min(3, manifest.dataset!.validation);
+    expect(judge.asked).toHaveLength(judged);
+    expect(manifest.gate?.judge).toEqual({ model: "judge-test", wins: judged, draws: 0, losses: 0 });
 
     // The engine fetched the bytes through Redis (its own folder) and swapped.
     await waitUntil(

@@ -12,6 +12,7 @@ import { buildDataset } from "./dataset/build-dataset.js";
 import { tokenizeExamples } from "./dataset/example-tokenizer.js";
 import { writeJsonLines } from "./dataset/json-lines.js";
 import { evaluateCandidate } from "./eval-gate.js";
+import { judgeCandidate } from "./judge-candidate.js";
 import { evalArgsOf, trainerArgsOf } from "./trainer-args.js";
 import { runTrainer } from "./trainer/trainer-process.js";
 import type { TrainingOutcome } from "./training-job.js";
@@ -121,6 +122,15 @@ export async function runTraining(
       trainerArgs: evalArgsOf(training),
       ...(options.signal ? { signal: options.signal } : {}),
     });
+    const judge = await judgeCandidate({
+      config,
+      examples: dataset.validation,
+      candidateFile: registry.fileOf(candidate),
+      baselineFile: active ? registry.fileOf(active) : null,
+      ...(log ? { log } : {}),
+      ...(options.signal ? { signal: options.signal } : {}),
+    });
+    if (judge) gate.judge = judge;
     await registry.recordGate(candidate.version, gate);
     log?.info({ version: candidate.version, passed: gate.passed, reasons: gate.reasons }, "evaluation gate");
     if (gate.passed) await registry.activate(candidate.version);
@@ -128,7 +138,7 @@ export async function runTraining(
       newFeedback,
       newestFeedback: newest,
       version: candidate.version,
-      gate: { passed: gate.passed, reasons: gate.reasons },
+      gate: { passed: gate.passed, reasons: gate.reasons, ...(judge ? { judge } : {}) },
       activated: gate.passed,
       metrics,
     };

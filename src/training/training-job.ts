@@ -21,7 +21,11 @@ export interface TrainingOutcome {
   skipped?: string;
   newFeedback: number;
   version?: string;
-  gate?: { passed: boolean; reasons: string[] };
+  gate?: {
+    passed: boolean;
+    reasons: string[];
+    judge?: { model: string; wins: number; draws: number; losses: number };
+  };
   activated?: boolean;
   metrics?: Record<string, unknown>;
 }
