@@ -5,23 +5,22 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 
 export class JudgeEmulator {
-  /** The user messages the judge received. */
-  readonly asked: string[] = [];
-
   private constructor(
     private readonly server: http.Server,
     readonly baseUrl: string,
+    /** The user messages the judge received. */
+    readonly asked: string[],
   ) {}
 
   static async start(preferred: string): Promise<JudgeEmulator> {
-    let emulator: JudgeEmulator | undefined;
+    const asked: string[] = [];
     const server = http.createServer((request, response) => {
       let body = "";
       request.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
       request.on("end", () => {
         const { messages } = JSON.parse(body) as { messages: { role: string; content: string }[] };
         const question = messages.at(-1)?.content ?? "";
-        emulator?.asked.push(question);
+        asked.push(question);
         const a = /Answer A:\n([\s\S]*)\n\nAnswer B:/.exec(question)?.[1] ?? "";
         const b = /Answer B:\n([\s\S]*)$/.exec(question)?.[1] ?? "";
         const verdict =
@@ -40,8 +39,7 @@ export class JudgeEmulator {
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const { port } = server.address() as AddressInfo;
-    emulator = new JudgeEmulator(server, `http://127.0.0.1:${port}/v1`);
-    return emulator;
+    return new JudgeEmulator(server, `http://127.0.0.1:${port}/v1`, asked);
   }
 
   close(): Promise<void> {
