@@ -66,4 +66,16 @@ export {
   type SaigaFlavor,
   type RunningGateway,
 } from "./bot/index.js";
+export {
+  AdapterRegistry,
+  TrainingQueue,
+  TrainingWorker,
+  runTraining,
+  evaluateCandidate,
+  buildDataset,
+  tokenizeExamples,
+  type TrainingOutcome,
+} from "./training/index.js";
+export { AdapterStore } from "./store/adapter-store.js";
+export type { AdapterManifest, GateResult } from "./store/adapter-manifest.js";
 export { SaigaError } from "./errors/saiga-error.js";

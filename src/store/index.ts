@@ -40,3 +40,11 @@ export {
   type FeedbackStoreOptions,
 } from "./feedback-store.js";
 export { InvalidRecordError } from "./store-errors.js";
+export { AdapterStore, type AdapterStoreOptions } from "./adapter-store.js";
+export {
+  adapterManifestSchema,
+  gateResultSchema,
+  type AdapterManifest,
+  type GateResult,
+  type GateScore,
+} from "./adapter-manifest.js";

@@ -1,2 +1,10 @@
-// Learning from feedback: datasets (more parts of training export from here as they land).
+// Learning from feedback: datasets, the trainer launcher, the registry, the gate and the worker.
 export * from "./dataset/index.js";
+export { AdapterRegistry, AdapterRegistryError, type NewAdapter } from "./adapter-registry.js";
+export { evaluateCandidate, type EvaluateCandidateOptions } from "./eval-gate.js";
+export { judgeSideBySide, type JudgeScore, type JudgeOptions } from "./judge-side-by-side.js";
+export { runTraining, type RunTrainingOptions } from "./run-training.js";
+export { TrainingQueue } from "./training-queue.js";
+export { TrainingWorker, type TrainingWorkerOptions } from "./training-worker.js";
+export { trainingJobSchema, TRAIN_QUEUE, type TrainingJob, type TrainingOutcome } from "./training-job.js";
+export { runTrainer, pythonTorchVersion, type TrainerRun } from "./trainer/trainer-process.js";
