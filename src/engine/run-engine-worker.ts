@@ -34,13 +34,7 @@ export async function runEngineWorker(
   const redis = createRedis(redisUrl, { role: "worker", log, name: "engine" });
   const connection = createRedis(redisUrl, { role: "worker", log, name: "engine-worker" });
   const keys = new RedisKeys(config.redis.prefix);
-  const store = new ChatStore({
-    redis,
-    keys,
-    maxMessages: config.history.maxMessages,
-    idleTtlSeconds: config.history.idleTtlSeconds,
-    log,
-  });
+  const store = ChatStore.fromConfig(config, redis, keys, log);
   const worker = new EngineWorker({
     engine,
     connection,
@@ -48,12 +42,7 @@ export async function runEngineWorker(
     keys,
     store,
     records: new GenerationRecords({ redis, keys, ttlSeconds: config.history.idleTtlSeconds, log }),
-    limits: new UserLimits({
-      redis,
-      keys,
-      messagesPerMinute: config.limits.messagesPerMinute,
-      dailyTokens: config.limits.dailyTokens,
-    }),
+    limits: UserLimits.fromConfig(config, redis, keys),
     systemPrompt: config.model.systemPrompt,
     concurrency: config.queue.concurrency ?? config.model.sequences,
     lockMs: config.queue.lockMs,

@@ -2,6 +2,7 @@
 // turns a burst of messages into one generation, and its settings. Every change to several keys
 // is one Lua script (scripts/), so gateways and engines on many machines can share a chat.
 import type { Redis } from "ioredis";
+import type { Config } from "../config/index.js";
 import type { Logger } from "../log/index.js";
 import {
   chatSettingsPatchSchema,
@@ -103,6 +104,17 @@ export class ChatStore {
     this.maxMessages = options.maxMessages;
     this.ttlMs = options.idleTtlSeconds * 1000;
     this.log = options.log;
+  }
+
+  /** The store with the configured history length and idle expiry (`history.*`). */
+  static fromConfig(config: Config, redis: Redis, keys: RedisKeys, log?: Logger): ChatStore {
+    return new ChatStore({
+      redis,
+      keys,
+      maxMessages: config.history.maxMessages,
+      idleTtlSeconds: config.history.idleTtlSeconds,
+      ...(log ? { log } : {}),
+    });
   }
 
   /**

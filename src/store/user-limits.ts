@@ -1,6 +1,7 @@
 // Per-user limits: messages per minute, tokens per UTC day, and bans. Counters live in Redis so
 // that every gateway and engine sees the same numbers.
 import type { Redis } from "ioredis";
+import type { Config } from "../config/index.js";
 import type { RedisKeys } from "./redis-keys.js";
 import { StoreError } from "./store-errors.js";
 
@@ -53,6 +54,12 @@ export class UserLimits {
     this.keys = options.keys;
     this.messagesPerMinute = options.messagesPerMinute;
     this.dailyTokens = options.dailyTokens;
+  }
+
+  /** The limits of a configuration (`limits.messagesPerMinute`, `limits.dailyTokens`). */
+  static fromConfig(config: Config, redis: Redis, keys: RedisKeys): UserLimits {
+    const { messagesPerMinute, dailyTokens } = config.limits;
+    return new UserLimits({ redis, keys, messagesPerMinute, dailyTokens });
   }
 
   /**

@@ -7,7 +7,11 @@ import path from "node:path";
 import { SaigaError } from "../errors/saiga-error.js";
 import { fileSha256 } from "../gguf/file-sha256.js";
 import type { AdapterManifest, GateResult } from "../store/adapter-manifest.js";
-import type { AdapterStore } from "../store/adapter-store.js";
+import type { Redis } from "ioredis";
+import type { Config } from "../config/index.js";
+import type { Logger } from "../log/index.js";
+import { AdapterStore } from "../store/adapter-store.js";
+import type { RedisKeys } from "../store/redis-keys.js";
 
 /** What a new version is registered with. */
 export interface NewAdapter {
@@ -27,6 +31,15 @@ export class AdapterRegistry {
     /** Caches model hashes (a multi-GB GGUF is hashed once). */
     private readonly hashCacheFile?: string,
   ) {}
+
+  /** The registry of a configuration: `training.adaptersDir`, model hashes cached in the data folder. */
+  static fromConfig(config: Config, redis: Redis, keys: RedisKeys, log?: Logger): AdapterRegistry {
+    return new AdapterRegistry(
+      new AdapterStore({ redis, keys, ...(log ? { log } : {}) }),
+      config.training.adaptersDir,
+      path.join(config.dataDir, "model-hashes.json"),
+    );
+  }
 
   /** Adds a candidate version (not active) and uploads its bytes to Redis. */
   async register(adapter: NewAdapter, now = new Date()): Promise<AdapterManifest> {

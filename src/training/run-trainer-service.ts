@@ -5,7 +5,6 @@ import type { Config } from "../config/index.js";
 import { modelsDirOf } from "../engine/create-engine.js";
 import { resolveModelPath } from "../engine/resolve-model-path.js";
 import type { Logger } from "../log/index.js";
-import { AdapterStore } from "../store/adapter-store.js";
 import { FeedbackStore } from "../store/feedback-store.js";
 import { createRedis } from "../store/redis-connection.js";
 import { RedisKeys } from "../store/redis-keys.js";
@@ -50,11 +49,7 @@ export async function runTrainerService(
     redis,
     keys,
     feedback: new FeedbackStore({ redis, keys, log }),
-    registry: new AdapterRegistry(
-      new AdapterStore({ redis, keys, log }),
-      config.training.adaptersDir,
-      path.join(config.dataDir, "model-hashes.json"),
-    ),
+    registry: AdapterRegistry.fromConfig(config, redis, keys, log),
     log,
   });
   await worker.waitUntilReady();

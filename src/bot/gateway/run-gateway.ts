@@ -1,12 +1,10 @@
 // Wires a whole gateway: Redis connections, the stores and queues, the bot, the command menus,
 // the delivery worker, and updates by long polling or webhook. Used by `saiga gateway` and
 // `saiga start`.
-import path from "node:path";
 import { GrammyError, HttpError, type Bot } from "grammy";
 import type { Config } from "../../config/index.js";
 import type { Logger } from "../../log/index.js";
 import { GenerationQueue } from "../../queue/generation-queue.js";
-import { AdapterStore } from "../../store/adapter-store.js";
 import { ChatStore } from "../../store/chat-store.js";
 import { FeedbackStore } from "../../store/feedback-store.js";
 import { GenerationRecords } from "../../store/generation-records.js";
@@ -41,13 +39,7 @@ export async function runGateway(config: Config, redisUrl: string, log: Logger):
   const redis = createRedis(redisUrl, { role: "worker", log, name: "gateway" });
   const connection = createRedis(redisUrl, { role: "worker", log, name: "gateway-deliveries" });
   const keys = new RedisKeys(config.redis.prefix);
-  const store = new ChatStore({
-    redis,
-    keys,
-    maxMessages: config.history.maxMessages,
-    idleTtlSeconds: config.history.idleTtlSeconds,
-    log,
-  });
+  const store = ChatStore.fromConfig(config, redis, keys, log);
   const queue = new GenerationQueue({
     redis,
     keys,
@@ -65,21 +57,12 @@ export async function runGateway(config: Config, redisUrl: string, log: Logger):
     store,
     queue,
     deliveries,
-    limits: new UserLimits({
-      redis,
-      keys,
-      messagesPerMinute: config.limits.messagesPerMinute,
-      dailyTokens: config.limits.dailyTokens,
-    }),
+    limits: UserLimits.fromConfig(config, redis, keys),
     feedback: new FeedbackStore({ redis, keys, log }),
     records: new GenerationRecords({ redis, keys, ttlSeconds: config.history.idleTtlSeconds, log }),
     dedupe: new UpdateDedupe({ redis, keys, dedupeTtlSeconds: config.limits.dedupeTtlSeconds }),
     training,
-    registry: new AdapterRegistry(
-      new AdapterStore({ redis, keys, log }),
-      config.training.adaptersDir,
-      path.join(config.dataDir, "model-hashes.json"),
-    ),
+    registry: AdapterRegistry.fromConfig(config, redis, keys, log),
   };
   const bot = createSaigaBot(services);
   let worker: DeliveryWorker | undefined;

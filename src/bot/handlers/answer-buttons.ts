@@ -3,6 +3,8 @@
 // answer that is being written. Drafts have their own stop button, handled here too.
 import { Composer } from "grammy";
 import { requestIdOf } from "../../queue/generate-job.js";
+import type { FeedbackKind, FeedbackRecord } from "../../store/feedback-store.js";
+import type { GenerationRecord } from "../../store/generation-record.js";
 import type { SaigaContext } from "../bot-context.js";
 import { parseAnswerCallback } from "../delivery/answer-keyboard.js";
 
@@ -27,18 +29,7 @@ export function answerButtons(): Composer<SaigaContext> {
         await ctx.answerCallbackQuery({ text: t.voteExpired });
         return;
       }
-      await feedback.record({
-        kind: press.action,
-        chatId,
-        messageId: message.message_id,
-        requestId: press.requestId,
-        userId,
-        prompt: record.prompt,
-        answer: record.answer,
-        model: record.model,
-        adapter: record.adapter,
-        time: Date.now(),
-      });
+      await feedback.record(feedbackOn(record, press.action, message.message_id, userId));
       await ctx.answerCallbackQuery({ text: t.voteThanks });
       return;
     }
@@ -54,20 +45,7 @@ export function answerButtons(): Composer<SaigaContext> {
       await ctx.answerCallbackQuery({ text: t.regenerateOnlyLast });
       return;
     }
-    if (record) {
-      await feedback.record({
-        kind: "regenerated",
-        chatId,
-        messageId: null,
-        requestId: press.requestId,
-        userId,
-        prompt: record.prompt,
-        answer: record.answer,
-        model: record.model,
-        adapter: record.adapter,
-        time: Date.now(),
-      });
-    }
+    if (record) await feedback.record(feedbackOn(record, "regenerated", null, userId));
     const group = ctx.chat?.type !== undefined && ctx.chat.type !== "private";
     await deliveries.add({
       requestId: regenerated.requestId,
@@ -97,4 +75,15 @@ export function answerButtons(): Composer<SaigaContext> {
     await ctx.saiga.services.queue.cancel(requestIdOf(String(stopped.chat.id), stopped.draft_id - 1));
   });
   return composer;
+}
+
+/** A feedback record about one generation: a copy of what the model saw and said, and who judged it. */
+function feedbackOn(
+  record: GenerationRecord,
+  kind: FeedbackKind,
+  messageId: number | null,
+  userId: string,
+): FeedbackRecord {
+  const { chatId, requestId, prompt, answer, model, adapter } = record;
+  return { kind, chatId, messageId, requestId, userId, prompt, answer, model, adapter, time: Date.now() };
 }

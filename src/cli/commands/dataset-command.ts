@@ -4,17 +4,10 @@
 import path from "node:path";
 import { Command, Option } from "commander";
 import { modelsDirOf, resolveModelPath } from "../../engine/index.js";
-import {
-  createRedis,
-  ensureRedis,
-  FeedbackStore,
-  RedisKeys,
-  type FeedbackRecord,
-} from "../../store/index.js";
-import { SaigaError } from "../../errors/saiga-error.js";
+import { FeedbackStore, type FeedbackRecord } from "../../store/index.js";
 import { DATASET_FILES, exportDataset, type DatasetManifest } from "../../training/index.js";
-import { redisUrlForLog } from "../../store/redis-url-for-log.js";
 import { startCli } from "../cli-runtime.js";
+import { withRedis } from "../with-redis.js";
 import { parseCountOption } from "../parse-number-option.js";
 
 interface ExportOptions {
@@ -89,32 +82,14 @@ export function datasetCommand(): Command {
   return dataset;
 }
 
-async function readFeedback(
+function readFeedback(
   config: ReturnType<typeof startCli>["config"],
   log: ReturnType<typeof startCli>["log"],
   since: number,
 ): Promise<FeedbackRecord[]> {
-  const { url } = await ensureRedis({
-    configuredUrl: config.redis.url,
-    dataDir: config.dataDir,
-    log,
-    embedded: false,
-  });
-  const redis = createRedis(url, { role: "client", log, name: "saiga-dataset" });
-  try {
-    const store = new FeedbackStore({ redis, keys: new RedisKeys(config.redis.prefix), log });
-    const records = await store.since(since);
-    await redis.quit();
-    return records;
-  } catch (error) {
-    redis.disconnect();
-    throw new SaigaError(
-      "FEEDBACK_UNREADABLE",
-      `Could not read the feedback from Redis at ${redisUrlForLog(url)}: ${(error as Error).message.replace(/\.$/, "")}. ` +
-        "Check REDIS_URL and that Redis runs.",
-      { cause: error },
-    );
-  }
+  return withRedis(config, log, "saiga-dataset", (redis, keys) =>
+    new FeedbackStore({ redis, keys, log }).since(since),
+  );
 }
 
 function summary(manifest: DatasetManifest, dir: string): string {
