@@ -47,19 +47,31 @@ export async function startDurablePolling<C extends Context>(
       return updates;
     },
   });
+  // Handled, then out of the inbox; a failure is retried a few times, then left for the next start.
+  const handleDurably = async (update: Update) => {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await bot.handleUpdate(update);
+        await inbox.done(update.update_id);
+        return;
+      } catch (error) {
+        log.error({ err: error, updateId: update.update_id, attempt }, "update handling failed");
+        if (attempt >= HANDLE_ATTEMPTS) return; // stays in the inbox: handled again on the next start
+        await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
+      }
+    }
+  };
+  // After a crash Telegram sends again what the inbox already holds; one handling at a time.
+  const inFlight = new Set<number>();
   const sink = createConcurrentSink<Update, unknown>(
     {
       async consume(update) {
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await bot.handleUpdate(update);
-            await inbox.done(update.update_id);
-            return;
-          } catch (error) {
-            log.error({ err: error, updateId: update.update_id, attempt }, "update handling failed");
-            if (attempt >= HANDLE_ATTEMPTS) return; // stays in the inbox: handled again on the next start
-            await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
-          }
+        if (inFlight.has(update.update_id)) return;
+        inFlight.add(update.update_id);
+        try {
+          await handleDurably(update);
+        } finally {
+          inFlight.delete(update.update_id);
         }
       },
     },
