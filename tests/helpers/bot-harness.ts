@@ -15,6 +15,8 @@ export const BOT_ENV = {
   SAIGA_TELEGRAM_PRIVATE_EDIT_INTERVAL_MS: "150",
   SAIGA_TELEGRAM_GROUP_EDIT_INTERVAL_MS: "150",
   SAIGA_TELEGRAM_QUEUE_NOTICE_FROM: "0",
+  // No trainer in the bot's processes, whatever Python this machine has: /train only queues a job here.
+  SAIGA_TRAINING_PYTHON: "/nonexistent/python3",
 };
 
 /** One emulator, one Redis prefix, and the bot processes started against them. */
