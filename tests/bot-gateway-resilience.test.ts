@@ -35,6 +35,7 @@ describe("webhook mode", () => {
       SAIGA_TELEGRAM_WEBHOOK_PORT: String(port),
       SAIGA_TELEGRAM_WEBHOOK_SECRET_TOKEN: secret,
       SAIGA_GENERATION_MAX_TOKENS: "16",
+      SAIGA_TELEGRAM_GROUP_CONTEXT: "true",
     });
   });
   afterAll(async () => {
@@ -48,6 +49,23 @@ describe("webhook mode", () => {
     expect(requestIdOf(answer!)).toBeDefined();
     expect(bed.emulator.calls("getUpdates")).toEqual([]);
     expect(gateway.log()).toContain("could not register the command menu");
+  });
+
+  it("keeps a group's talk as context when telegram.groupContext is on", async () => {
+    const [ann, bob] = [
+      bed.emulator.createUser({ firstName: "Ann" }),
+      bed.emulator.createUser({ firstName: "Bob" }),
+    ];
+    const group = bed.emulator.createGroup();
+    bed.emulator.sendMessage({ from: ann, chat: group, text: "Завтра идём в поход" });
+    bed.emulator.sendMessage({ from: bob, chat: group, text: "@saiga_test_bot что взять с собой?" });
+    const [answer] = await bed.waitForAnswers(group.id);
+    expect(bed.emulator.messagesIn(group.id)).toHaveLength(1); // the context message got no answer
+    const record = await bed.records.get(requestIdOf(answer!)!);
+    expect(record?.prompt.at(-1)).toEqual({
+      role: "user",
+      content: "Ann: Завтра идём в поход\nBob: что взять с собой?",
+    });
   });
 
   it("refuses requests without the secret token and never logs it", async () => {
