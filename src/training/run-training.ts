@@ -8,9 +8,8 @@ import type { Config } from "../config/index.js";
 import type { Logger } from "../log/index.js";
 import type { FeedbackStore } from "../store/feedback-store.js";
 import type { AdapterRegistry } from "./adapter-registry.js";
-import { buildDataset } from "./dataset/build-dataset.js";
-import { tokenizeExamples } from "./dataset/example-tokenizer.js";
-import { writeJsonLines } from "./dataset/json-lines.js";
+import { DATASET_FILES, exportDataset } from "./dataset/export-dataset.js";
+import { readSaigaJsonl } from "./dataset/saiga-jsonl.js";
 import { evaluateCandidate } from "./eval-gate.js";
 import { judgeCandidate } from "./judge-candidate.js";
 import { evalArgsOf, trainerArgsOf } from "./trainer-args.js";
@@ -50,41 +49,38 @@ export async function runTraining(
       newestFeedback: options.since,
     };
   }
-  const dataset = buildDataset(records, training);
-  const hasUndesirable = dataset.counts.undesirable > 0;
-  if (dataset.train.length === 0) {
-    return {
-      skipped: "no usable training examples in the feedback",
-      newFeedback,
-      newestFeedback: options.since,
-    };
-  }
   const work = await mkdtemp(path.join(os.tmpdir(), "saiga-training-"));
   try {
-    const tokenize = {
-      modelPath: options.modelPath,
-      chatFormat: config.model.chatFormat,
-      contextSize: config.model.contextSize,
-      systemPrompt: config.model.systemPrompt,
-      ...(log ? { log } : {}),
-    };
-    const [train, validation] = [
-      await tokenizeExamples(dataset.train, tokenize),
-      await tokenizeExamples(dataset.validation, tokenize),
-    ];
-    const trainFile = path.join(work, "train.tokens.jsonl");
-    const validationFile = path.join(work, "validation.tokens.jsonl");
-    await writeJsonLines(trainFile, train.examples);
-    await writeJsonLines(validationFile, validation.examples);
+    // The same files `saiga dataset export` writes, tokenized with the served chat format.
+    const data = path.join(work, "dataset");
+    const dataset = await exportDataset(records, {
+      ...training,
+      outDir: data,
+      tokenize: {
+        modelPath: options.modelPath,
+        modelSource: config.model.source,
+        chatFormat: config.model.chatFormat,
+        contextSize: config.model.contextSize,
+        systemPrompt: config.model.systemPrompt,
+        ...(log ? { log } : {}),
+      },
+    });
+    const tokens = dataset.tokens;
+    if (!tokens || tokens.train === 0) {
+      return {
+        skipped: "no usable training examples in the feedback",
+        newFeedback,
+        newestFeedback: options.since,
+      };
+    }
+    const trainFile = path.join(data, DATASET_FILES.trainTokens);
+    const validationFile = path.join(data, DATASET_FILES.validationTokens);
 
     // KTO needs undesirable examples; with 👍 only it falls back to SFT.
-    const loss = hasUndesirable ? training.loss : "sft";
+    const loss = dataset.counts.undesirable > 0 ? training.loss : "sft";
     const out = path.join(work, "out");
     await mkdir(out, { recursive: true });
-    log?.info(
-      { examples: train.examples.length, validation: validation.examples.length, loss },
-      "training started",
-    );
+    log?.info({ examples: tokens.train, validation: tokens.validation, loss }, "training started");
     const run = await runTrainer(
       ["--model", options.modelPath, "--data", trainFile, "--out", out, ...trainerArgsOf(training, loss)],
       {
@@ -103,7 +99,7 @@ export async function runTraining(
     const candidate = await registry.register({
       adapterFile: path.join(out, "adapter.gguf"),
       baseModelPath: options.modelPath,
-      dataset: { hash: dataset.hash, train: train.examples.length, validation: validation.examples.length },
+      dataset: { hash: dataset.hash, train: tokens.train, validation: tokens.validation },
       hyperparameters: { ...training, gate: undefined, python: undefined, loss },
       metrics,
     });
@@ -124,7 +120,7 @@ export async function runTraining(
     });
     const judge = await judgeCandidate({
       config,
-      examples: dataset.validation,
+      examples: await readSaigaJsonl(path.join(data, DATASET_FILES.validation)),
       candidateFile: registry.fileOf(candidate),
       baselineFile: active ? registry.fileOf(active) : null,
       ...(log ? { log } : {}),
