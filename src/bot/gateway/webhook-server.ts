@@ -32,6 +32,9 @@ export async function startWebhookServer<C extends Context>(
     );
   }
   await bot.init();
+  if (!webhook.secretToken) {
+    log.warn("telegram.webhook.secretToken is empty: anyone who finds the URL can post updates; set one");
+  }
   const path = new URL(webhook.url).pathname;
   const handle = webhookCallback(bot, "http", {
     ...(webhook.secretToken ? { secretToken: webhook.secretToken } : {}),
