@@ -194,12 +194,37 @@ describe("saiga gateway", () => {
   });
 });
 
+describe("saiga adapters", () => {
+  const env = {
+    REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
+    SAIGA_REDIS_PREFIX: `cli-adapters-${process.pid}`,
+    LOG_LEVEL: "silent",
+  };
+
+  it("lists an empty registry, refuses an unknown version, and has nothing to roll back", async () => {
+    const list = await runSaiga(["adapters", "list"], env);
+    expect(list.code, list.stderr).toBe(0);
+    expect(list.stdout).toBe("no adapters yet: the bare model serves\n");
+    const activate = await runSaiga(["adapters", "activate", "v-none"], env);
+    expect(activate.code).toBe(1);
+    expect(activate.stderr).toBe("saiga: no adapter version v-none (see: saiga adapters list)\n");
+    const rollback = await runSaiga(["adapters", "rollback"], env);
+    expect(rollback.stdout).toBe("nothing to roll back to\n");
+  });
+});
+
 describe("saiga --help", () => {
   it.each([
     [[]],
     [["start"]],
     [["engine"]],
     [["gateway"]],
+    [["trainer"]],
+    [["train"]],
+    [["adapters", "list"]],
+    [["adapters", "activate"]],
+    [["adapters", "rollback"]],
+    [["dataset", "export"]],
     [["chat"]],
     [["prompt"]],
     [["model"]],
@@ -214,7 +239,18 @@ describe("saiga --help", () => {
 
   it("lists every command at the top level", async () => {
     const run = await runSaiga(["--help"]);
-    for (const command of ["start", "engine", "gateway", "chat", "prompt", "model"])
+    for (const command of [
+      "start",
+      "engine",
+      "gateway",
+      "trainer",
+      "train",
+      "adapters",
+      "dataset",
+      "chat",
+      "prompt",
+      "model",
+    ])
       expect(run.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, "m"));
   });
 });
