@@ -28,6 +28,8 @@ const REDACT_PATHS = [
   "*.telegram.token",
   "secretToken",
   "*.secretToken",
+  "judgeApiKey",
+  "*.judgeApiKey",
   "telegram.webhook.secretToken",
   "*.telegram.webhook.secretToken",
   "headers.authorization",
