@@ -3,7 +3,7 @@
 
   train.py --model M.gguf --data tokenized.jsonl --out DIR [options]     train, write DIR/adapter.gguf
   train.py --eval --model M.gguf --data D.jsonl [--adapter A.gguf]       log-likelihood per example
-  train.py --greedy N --model M.gguf --prompt 1,2,3 [--adapter A.gguf]   greedy token ids
+  train.py --greedy N --model M.gguf --prompt 1,2,3 [--adapter A.gguf]   greedy token ids (as llama.cpp)
   train.py --inspect --model F.gguf [--tensor NAME]                      metadata, tensors (values)
 
 Training prints one JSON line per step ({"step","loss","tokens_per_s","lr",...}) and a final
@@ -63,6 +63,12 @@ def build_parser():
     p.add_argument("--expect", action="append", help="(--greedy) another engine's continuation per prompt")
     p.add_argument("--expect-adapter", action="append", help="(--greedy) the same, with --adapter applied")
     p.add_argument("--adapter", help="GGUF LoRA adapter to compare with the base (--eval, --greedy)")
+    p.add_argument("--emulate", dest="emulate", action="store_true", default=None,
+                   help="(--eval, --greedy) compute llama.cpp's logits bit for bit (CPU; on by default for --greedy)")
+    p.add_argument("--no-emulate", dest="emulate", action="store_false",
+                   help="(--greedy) use the trainer's own float32 forward pass instead")
+    p.add_argument("--ubatch", type=positive_int, default=512,
+                   help="(emulation) llama.cpp's n_ubatch: longer decode calls are split into batches of this size")
     p.add_argument("--loss", choices=["sft", "kto"], default="sft")
     p.add_argument("--epochs", type=positive_int, default=None, help="default 1 (or as many as --max-steps needs)")
     p.add_argument("--max-steps", type=positive_int, default=None)

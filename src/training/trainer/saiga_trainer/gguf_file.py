@@ -233,97 +233,100 @@ def dequantize(raw, type_id, n_elements, dtype=torch.float32, device="cpu"):
     out = torch.empty(n_elements, dtype=dtype, device=device)
     blocks_per_chunk = max(1, _CHUNK_ELEMENTS // block)
     fn = _DECODERS[type_id]
+    # float64 decoding is exact for every block type (the llama.cpp emulation needs that); float32
+    # is exact for all but the K-quant "d*q - m" difference, which training does not mind.
+    ct = torch.float64 if dtype == torch.float64 else torch.float32
     for b0 in range(0, n_blocks, blocks_per_chunk):
         b1 = min(n_blocks, b0 + blocks_per_chunk)
         chunk = raw[b0 * size : b1 * size].to(device).reshape(b1 - b0, size)
-        out[b0 * block : b1 * block] = fn(chunk).reshape(-1).to(dtype)
+        out[b0 * block : b1 * block] = fn(chunk, ct).reshape(-1).to(dtype)
     return out
 
 
-def _f16(cols):
-    """[n, 2] uint8 -> [n, 1] float32 from little-endian IEEE half."""
-    return cols.contiguous().view(torch.float16).float()
+def _f16(cols, ct=torch.float32):
+    """[n, 2] uint8 -> [n, 1] `ct` from little-endian IEEE half."""
+    return cols.contiguous().view(torch.float16).to(ct)
 
 
-def _dec_f32(b):
-    return b.contiguous().view(torch.float32)
+def _dec_f32(b, ct):
+    return b.contiguous().view(torch.float32).to(ct)
 
 
-def _dec_f16(b):
-    return b.contiguous().view(torch.float16).float()
+def _dec_f16(b, ct):
+    return b.contiguous().view(torch.float16).to(ct)
 
 
-def _dec_bf16(b):
+def _dec_bf16(b, ct):
     # bf16 is the top half of a float32: exact and independent of bf16 support of the device.
     bits = b.contiguous().view(torch.int16).to(torch.int32) & 0xFFFF
-    return (bits << 16).view(torch.float32)
+    return (bits << 16).view(torch.float32).to(ct)
 
 
-def _dec_q8_0(b):
-    d = _f16(b[:, 0:2])
-    q = b[:, 2:34].contiguous().view(torch.int8).float()
+def _dec_q8_0(b, ct):
+    d = _f16(b[:, 0:2], ct)
+    q = b[:, 2:34].contiguous().view(torch.int8).to(ct)
     return d * q
 
 
-def _dec_q4_0(b):
-    d = _f16(b[:, 0:2])
+def _dec_q4_0(b, ct):
+    d = _f16(b[:, 0:2], ct)
     qs = b[:, 2:18]
     lo = (qs & 0x0F).to(torch.int16) - 8
     hi = (qs >> 4).to(torch.int16) - 8
-    return d * torch.cat([lo, hi], dim=1).float()
+    return d * torch.cat([lo, hi], dim=1).to(ct)
 
 
-def _k_scales(s):
+def _k_scales(s, ct):
     """get_scale_min_k4 for j = 0..7: 6-bit scales and mins packed in 12 bytes. s: [n, 12] uint8."""
     s = s.to(torch.int32)
     sc_lo = s[:, 0:4] & 63
     m_lo = s[:, 4:8] & 63
     sc_hi = (s[:, 8:12] & 0x0F) | ((s[:, 0:4] >> 6) << 4)
     m_hi = (s[:, 8:12] >> 4) | ((s[:, 4:8] >> 6) << 4)
-    return torch.cat([sc_lo, sc_hi], dim=1).float(), torch.cat([m_lo, m_hi], dim=1).float()
+    return torch.cat([sc_lo, sc_hi], dim=1).to(ct), torch.cat([m_lo, m_hi], dim=1).to(ct)
 
 
-def _dec_q4_k(b):
+def _dec_q4_k(b, ct):
     n = b.shape[0]
-    d = _f16(b[:, 0:2])
-    dmin = _f16(b[:, 2:4])
-    sc, m = _k_scales(b[:, 4:16])
+    d = _f16(b[:, 0:2], ct)
+    dmin = _f16(b[:, 2:4], ct)
+    sc, m = _k_scales(b[:, 4:16], ct)
     qs = b[:, 16:144].reshape(n, 4, 32)
     # Each 32-byte group holds two sub-blocks: low nibbles first, then high nibbles.
-    q = torch.stack([qs & 0x0F, qs >> 4], dim=2).reshape(n, 8, 32).float()
+    q = torch.stack([qs & 0x0F, qs >> 4], dim=2).reshape(n, 8, 32).to(ct)
     d1 = (d * sc).unsqueeze(2)
     m1 = (dmin * m).unsqueeze(2)
     return d1 * q - m1
 
 
-def _dec_q5_k(b):
+def _dec_q5_k(b, ct):
     n = b.shape[0]
-    d = _f16(b[:, 0:2])
-    dmin = _f16(b[:, 2:4])
-    sc, m = _k_scales(b[:, 4:16])
+    d = _f16(b[:, 0:2], ct)
+    dmin = _f16(b[:, 2:4], ct)
+    sc, m = _k_scales(b[:, 4:16], ct)
     qh = b[:, 16:48].to(torch.int32)  # [n, 32]: bit j is the high bit of sub-block j
     qs = b[:, 48:176].reshape(n, 4, 32)
     low = torch.stack([qs & 0x0F, qs >> 4], dim=2).reshape(n, 8, 32).to(torch.int32)
     shifts = torch.arange(8, device=b.device, dtype=torch.int32).reshape(1, 8, 1)
     high = (qh.unsqueeze(1) >> shifts) & 1
-    q = (low + 16 * high).float()
+    q = (low + 16 * high).to(ct)
     d1 = (d * sc).unsqueeze(2)
     m1 = (dmin * m).unsqueeze(2)
     return d1 * q - m1
 
 
-def _dec_q6_k(b):
+def _dec_q6_k(b, ct):
     n = b.shape[0]
     ql = b[:, 0:128].reshape(n, 2, 64).to(torch.int32)
     qh = b[:, 128:192].reshape(n, 2, 32).to(torch.int32)
-    sc = b[:, 192:208].contiguous().view(torch.int8).float()  # [n, 16]
-    d = _f16(b[:, 208:210])
+    sc = b[:, 192:208].contiguous().view(torch.int8).to(ct)  # [n, 16]
+    d = _f16(b[:, 208:210], ct)
     low = torch.stack(
         [ql[:, :, 0:32] & 0x0F, ql[:, :, 32:64] & 0x0F, ql[:, :, 0:32] >> 4, ql[:, :, 32:64] >> 4], dim=2
     )  # [n, 2, 4, 32]
     shifts = torch.tensor([0, 2, 4, 6], device=b.device, dtype=torch.int32).reshape(1, 1, 4, 1)
     high = (qh.unsqueeze(2) >> shifts) & 3
-    q = ((low | (high << 4)) - 32).reshape(n, 16, 16).float()
+    q = ((low | (high << 4)) - 32).reshape(n, 16, 16).to(ct)
     # Element e of the super-block uses scale e // 16.
     return (d * sc).unsqueeze(2) * q
 

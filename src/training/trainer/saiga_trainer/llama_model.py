@@ -268,6 +268,7 @@ class LlamaModel(nn.Module):
         # RoPE frequencies: base^(-2i/n_rot) * freq_scale / freq_factors[i] (llama 3.1 rope_freqs).
         i = torch.arange(0, cfg.n_rot // 2, dtype=torch.float64)
         inv = cfg.rope_base ** (-2.0 * i / cfg.n_rot) * cfg.rope_freq_scale
+        self.rope_freq_factors = None  # float32 rope_freqs (the llama.cpp emulation builds its own table)
         if "rope_freqs.weight" in gguf.tensors:
             ff = gguf.tensor("rope_freqs.weight").double().reshape(-1)
             if ff.numel() != cfg.n_rot // 2:
@@ -275,6 +276,7 @@ class LlamaModel(nn.Module):
                     "%s: rope_freqs.weight has %d values, expected %d" % (path, ff.numel(), cfg.n_rot // 2)
                 )
             inv = inv / ff
+            self.rope_freq_factors = ff.float()
         self.register_buffer("inv_freq", inv.to(self.device), persistent=False)
         self.lora_alpha = None
         self.lora_rank = None

@@ -16,6 +16,7 @@ import torch
 
 from .gguf_file import GgufFile, ggml_type_name, write_lora_adapter
 from .llama_model import LlamaModel
+from .llamacpp import Emulator, describe
 from .losses import kto_loss, sft_loss
 
 
@@ -336,7 +337,10 @@ def device_description(device):
 
 def evaluate(args):
     """Per example: summed log-likelihood of the masked tokens under the base model and, with
-    --adapter, under the adapted one."""
+    --adapter, under the adapted one. With --emulate, from the logits llama.cpp computes (each
+    example evaluated as one llama_decode, on the CPU)."""
+    if args.emulate:
+        return _evaluate_emulated(args)
     device = pick_device(args.device)
     model, dtype = load_model(args, device)
     examples = load_examples(args.data, model.cfg.n_vocab)
@@ -369,6 +373,45 @@ def evaluate(args):
     emit(summary)
 
 
+def _emulator(args):
+    """The model on the CPU (the llama.cpp emulation runs there) with --adapter loaded, and its
+    Emulator."""
+    args.device = "cpu"
+    model, _ = load_model(args, "cpu")
+    if args.adapter:
+        model.load_adapter(args.adapter)
+    model.eval()
+    return model, Emulator(model, ubatch=args.ubatch)
+
+
+def _evaluate_emulated(args):
+    model, em = _emulator(args)
+    examples = load_examples(args.data, model.cfg.n_vocab)
+    totals = {"base": 0.0, "adapter": 0.0}
+    n_tokens = 0
+    for e in examples:
+        line = {"index": e.index, "label": e.label, "weight": e.weight, "tokens": e.n_target}
+        targets = [t for t in range(1, len(e.ids)) if e.mask[t]]
+        for key in ("base", "adapter") if args.adapter else ("base",):
+            model.set_lora_enabled(key == "adapter")
+            em.reset()
+            logits = em.decode(e.ids[:-1], all_logits=True) if targets else None
+            v = 0.0
+            if targets:
+                lp = torch.log_softmax(logits.double(), dim=-1)
+                at = torch.tensor(targets)
+                v = float(lp[at - 1, torch.tensor(e.ids)[at]].sum())
+            line[key] = v
+            totals[key] += v
+        n_tokens += e.n_target
+        emit(line)
+    summary = {"done": True, "examples": len(examples), "tokens": n_tokens, "base": totals["base"]}
+    if args.adapter:
+        summary["adapter"] = totals["adapter"]
+    summary["emulation"] = describe(em.simd)
+    emit(summary)
+
+
 def _token_list(text, what, n_vocab):
     try:
         ids = [int(x) for x in text.split(",") if x.strip()]
@@ -382,9 +425,14 @@ def _token_list(text, what, n_vocab):
 def greedy(args):
     """Per --prompt: the greedy continuation (and top1-top2 logit margins) without and, with
     --adapter, with the adapter. --expect / --expect-adapter (one per prompt) give another engine's
-    continuation, scored teacher-forced: gaps (max logit - its token's logit) and margins."""
-    device = pick_device(args.device)
-    model, _ = load_model(args, device)
+    continuation, scored teacher-forced: gaps (max logit - its token's logit) and margins.
+    By default the logits are llama.cpp's (the emulation, on the CPU: the prompt as one decode
+    call, then one call per token); --no-emulate uses the trainer's own forward pass."""
+    emulate = args.emulate is not False
+    if emulate:
+        model, em = _emulator(args)
+    else:
+        model, _ = load_model(args, pick_device(args.device))
     n_vocab = model.cfg.n_vocab
     if not args.prompt:
         raise UsageError("--greedy needs at least one --prompt (comma-separated token ids)")
@@ -397,20 +445,27 @@ def greedy(args):
             expects[key] = [_token_list(v, "--expect", n_vocab) for v in values]
     if "adapter" in expects and not args.adapter:
         raise UsageError("--expect-adapter needs --adapter")
-    if args.adapter:
+    if args.adapter and not emulate:
         model.load_adapter(args.adapter)
     model.eval()
     r5 = lambda xs: [round(x, 5) for x in xs]  # noqa: E731
     for i, ids in enumerate(prompts):
-        line = {"prompt": i}
+        line = {"prompt": i, "emulation": describe(em.simd) if emulate else None}
         for key in ("base", "adapter") if args.adapter else ("base",):
             model.set_lora_enabled(key == "adapter")
             prefix = "" if key == "base" else "adapter_"
-            tokens, margins = model.greedy(ids, args.greedy)
+            if emulate:
+                result = em.greedy(ids, args.greedy)
+                tokens, margins = result[0], result[1]
+            else:
+                tokens, margins = model.greedy(ids, args.greedy)
             line[prefix + "tokens"] = tokens
             line[prefix + "margins"] = r5(margins)
             if key in expects:
-                gaps, fmargins = model.forced(ids, expects[key][i])
+                if emulate:
+                    gaps, fmargins = em.forced(ids, expects[key][i], result)
+                else:
+                    gaps, fmargins = model.forced(ids, expects[key][i])
                 line[prefix + "expect_gaps"] = r5(gaps)
                 line[prefix + "expect_margins"] = r5(fmargins)
         emit(line)

@@ -1,0 +1,410 @@
+"""ggml_mul_mat as ggml-cpu computes it on x86-64, bit for bit: activation quantization to the
+weight type's vec_dot_type and each kernel's float32 accumulation order (used by llamacpp.py).
+
+Every kernel below first forms exact integer (or exact float) partial sums in float64 and then
+replays ggml's float32 operations in ggml's order: one float32 rounding per instruction, fused
+multiply-adds rounded once. The sources are ggml-cpu/arch/x86/quants.c (ggml_vec_dot_*),
+ggml-cpu/arch/x86/repack.cpp (the CPU_REPACK gemv/gemm kernels llama.cpp uses for Q4_0 and Q4_K
+weights on AVX2 machines), ggml-cpu/llamafile/sgemm.cpp (tinyBLAS, used for batches of two or
+more rows) and ggml-cpu/vec.cpp (ggml_vec_dot_f32 / _f16). "avx512" and "avx2" are the two builds
+the CPU backend loader picks between on x86-64 (they differ in vector width for float dots).
+"""
+
+import torch
+
+from .gguf_file import (
+    GGML_BF16,
+    GGML_F16,
+    GGML_F32,
+    GGML_Q4_0,
+    GGML_Q4_K,
+    GGML_Q5_K,
+    GGML_Q6_K,
+    GGML_Q8_0,
+    GgufError,
+    ggml_type_name,
+)
+
+F64 = torch.float64
+F32 = torch.float32
+
+# Row chunk for the kernels' [rows, n_out, blocks, lanes] temporaries (bounds memory on big models).
+_TEMP_ELEMENTS = 1 << 22
+
+
+def div(a, b):
+    """a / b in float32 with one rounding. (A Python number divided by a tensor is computed by
+    torch as reciprocal-then-multiply, which rounds twice.)"""
+    return torch.div(torch.as_tensor(a, dtype=F32).expand_as(b), b)
+
+
+def fma(a, b, c):
+    """float32 fused multiply-add on float32 tensors: a*b is exact in float64, the sum is rounded
+    once more to float32 (a double rounding that differs from a true fma only when the float64
+    sum lands exactly on a float32 tie, which these integer-times-scale products do not reach)."""
+    return (a.to(F64) * b.to(F64) + c.to(F64)).float()
+
+
+def hsum8(x):
+    """hsum_float_8 / tinyBLAS hsum(__m256): (x0+x4 + x2+x6) + (x1+x5 + x3+x7), float32."""
+    t = x[..., 4:8] + x[..., 0:4]
+    return (t[..., 0] + t[..., 2]) + (t[..., 1] + t[..., 3])
+
+
+def hsum4(x):
+    """_mm_add_ps(x, movehl(x)), then _mm_add_ss(x, movehdup(x)): (x0+x2) + (x1+x3)."""
+    return (x[..., 0] + x[..., 2]) + (x[..., 1] + x[..., 3])
+
+
+def reduce8(x):
+    """GGML_F32x8_REDUCE's last step (AVX2): _mm_add_ps(lo, hi), then two _mm_hadd_ps:
+    (t0+t1) + (t2+t3) with t_i = x_i + x_(i+4)."""
+    t = x[..., 0:4] + x[..., 4:8]
+    return (t[..., 0] + t[..., 1]) + (t[..., 2] + t[..., 3])
+
+
+def hsum16(x):
+    """_mm512_reduce_add_ps: halves of 256, 128, 64, 32 bits (lane i + lane i+8, ...)."""
+    while x.shape[-1] > 1:
+        h = x.shape[-1] // 2
+        x = x[..., :h] + x[..., h:]
+    return x[..., 0]
+
+
+def _f16_to_f64(raw2):
+    return raw2.contiguous().view(torch.float16).to(F64)
+
+
+# --- weights: integer components of the GGUF blocks -------------------------------------------
+
+
+class QWeight:
+    """A weight matrix [n_out, n_in] as ggml's kernels see it: float64 exact values for float
+    types; for quantized ones the block scales and the quants (int8, widened per product)."""
+
+    def __init__(self, raw, type_id, n_out, n_in, repacked):
+        self.type = type_id
+        self.n_out = n_out
+        self.n_in = n_in
+        self.repacked = repacked
+        b = raw.reshape(n_out, -1)
+        if type_id == GGML_F32:
+            self.w = b.contiguous().view(F32).to(F64)
+        elif type_id == GGML_F16:
+            self.w = b.contiguous().view(torch.float16).to(F64)
+        elif type_id == GGML_BF16:
+            bits = b.contiguous().view(torch.int16).to(torch.int32) & 0xFFFF
+            self.w = (bits << 16).view(F32).to(F64)
+        elif type_id == GGML_Q8_0:
+            blk = b.reshape(n_out, -1, 34)
+            self.d = _f16_to_f64(blk[..., 0:2])[..., 0]  # [n_out, nb]
+            self.q = blk[..., 2:34].contiguous().view(torch.int8).clone()  # [n_out, nb, 32]
+        elif type_id == GGML_Q4_0:
+            blk = b.reshape(n_out, -1, 18)
+            self.d = _f16_to_f64(blk[..., 0:2])[..., 0]
+            qs = blk[..., 2:18].to(torch.int16)
+            self.q = (torch.cat([qs & 0x0F, qs >> 4], dim=-1) - 8).to(torch.int8)
+        elif type_id in (GGML_Q4_K, GGML_Q5_K):
+            size = 144 if type_id == GGML_Q4_K else 176
+            blk = b.reshape(n_out, -1, size)
+            nb = blk.shape[1]
+            self.d = _f16_to_f64(blk[..., 0:2])[..., 0]
+            self.dmin = _f16_to_f64(blk[..., 2:4])[..., 0]
+            s = blk[..., 4:16].to(torch.int32)
+            self.sc = torch.cat([s[..., 0:4] & 63, (s[..., 8:12] & 0x0F) | ((s[..., 0:4] >> 6) << 4)], -1).to(F64)
+            self.m = torch.cat([s[..., 4:8] & 63, (s[..., 8:12] >> 4) | ((s[..., 4:8] >> 6) << 4)], -1).to(F64)
+            qs = blk[..., (16 if type_id == GGML_Q4_K else 48) :].reshape(n_out, nb, 4, 32).to(torch.int32)
+            q = torch.stack([qs & 0x0F, qs >> 4], dim=3).reshape(n_out, nb, 8, 32)
+            if type_id == GGML_Q5_K:
+                qh = blk[..., 16:48].to(torch.int32).unsqueeze(2)  # [n_out, nb, 1, 32]
+                shifts = torch.arange(8, dtype=torch.int32).reshape(1, 1, 8, 1)
+                q = q + 16 * ((qh >> shifts) & 1)
+            self.q = q.reshape(n_out, nb, 256).to(torch.int8)  # unsigned quants, element order
+        elif type_id == GGML_Q6_K:
+            blk = b.reshape(n_out, -1, 210)
+            nb = blk.shape[1]
+            ql = blk[..., 0:128].reshape(n_out, nb, 2, 64).to(torch.int32)
+            qh = blk[..., 128:192].reshape(n_out, nb, 2, 32).to(torch.int32)
+            self.sc = blk[..., 192:208].contiguous().view(torch.int8).to(F64)  # [n_out, nb, 16]
+            self.d = _f16_to_f64(blk[..., 208:210])[..., 0]
+            low = torch.stack([ql[..., 0:32] & 0x0F, ql[..., 32:64] & 0x0F, ql[..., 0:32] >> 4, ql[..., 32:64] >> 4], 3)
+            shifts = torch.tensor([0, 2, 4, 6], dtype=torch.int32).reshape(1, 1, 1, 4, 1)
+            high = (qh.unsqueeze(3) >> shifts) & 3
+            self.q = (low | (high << 4)).reshape(n_out, nb, 256).to(torch.int8)  # unsigned 0..63
+        else:
+            raise GgufError("llama.cpp emulation does not know ggml type %s" % ggml_type_name(type_id))
+
+
+def repacked(type_id, n_out, simd):
+    """Whether llama.cpp's CPU_REPACK buffer takes this weight on x86 (ggml_repack_get_optimal_
+    repack_type: Q4_0 and Q4_K with rows a multiple of 8, on AVX2 and up)."""
+    return type_id in (GGML_Q4_0, GGML_Q4_K) and n_out % 8 == 0 and simd in ("avx2", "avx512")
+
+
+# --- activations --------------------------------------------------------------------------------
+
+
+def quantize_q8_0(x):
+    """x86 quantize_row_q8_0 (and ggml_quantize_mat_q8_0_4x8) on float32 rows [N, K]: per block of
+    32, d = FP16(amax/127), q = round-half-even(x * (127/amax)) in float32. Returns (q [N, nb, 32],
+    d [N, nb]) as float64."""
+    N, K = x.shape
+    b = x.reshape(N, K // 32, 32)
+    amax = b.abs().amax(-1, keepdim=True)
+    d = (amax / 127.0).to(torch.float16).to(F64)
+    safe = torch.where(amax == 0, torch.ones_like(amax), amax)
+    iscale = torch.where(amax == 0, torch.zeros_like(amax), div(127.0, safe))
+    q = torch.round(b * iscale)
+    return q.to(F64), d[..., 0]
+
+
+def quantize_q8_k(x, four_rows=0):
+    """quantize_row_q8_K_ref on float32 rows [N, K]: per block of 256, max = the first value of
+    largest magnitude, iscale = -127/max, q = nearest_int(iscale*x) capped at 127, d = 1/iscale.
+    The first `four_rows` rows are quantized as ggml_quantize_mat_q8_K_4x8 does for the repacked
+    kernels, which differs only in picking the positive value when +amax and -amax both occur.
+    Returns (q [N, nb, 256], d [N, nb]) as float64."""
+    N, K = x.shape
+    b = x.reshape(N, K // 256, 256)
+    a = b.abs()
+    idx = a.argmax(-1, keepdim=True)  # the first maximal element
+    mx = b.gather(-1, idx)
+    if four_rows:
+        amax = a.amax(-1, keepdim=True)
+        pos = (b == amax).any(-1, keepdim=True)
+        alt = torch.where(pos, amax, -amax)
+        rows = (torch.arange(N) < four_rows).reshape(N, 1, 1)
+        mx = torch.where(rows, alt, mx)
+    zero = mx == 0
+    iscale = div(-127.0, torch.where(zero, torch.ones_like(mx), mx))
+    q = torch.round(b * iscale).clamp(max=127)
+    d = torch.where(zero, torch.zeros_like(iscale), div(1.0, iscale))
+    q = torch.where(zero, torch.zeros_like(q), q)
+    return q.to(F64), d[..., 0].to(F64)
+
+
+# --- kernels -------------------------------------------------------------------------------------
+
+
+def _wq(w):
+    return w.q.to(F64)
+
+
+def _q8_0_lanes(xq, xd, w):
+    """ggml_vec_dot_q8_0_q8_0 / ggml_vec_dot_q4_0_q8_0 (AVX2) and tinyBLAS_Q0_AVX: 8 lanes of
+    4 consecutive products per block, acc = fma(d_x*d_w, lane, acc) block by block, hsum_float_8."""
+    N, nb, _ = xq.shape
+    P = torch.einsum("nbls,obls->nobl", xq.reshape(N, nb, 8, 4), _wq(w).reshape(w.n_out, nb, 8, 4)).float()
+    D = (xd[:, None, :] * w.d[None]).float()  # FP16*FP16: exact in float32
+    acc = torch.zeros(N, w.n_out, 8)
+    for blk in range(nb):
+        acc = fma(D[:, :, blk, None], P[:, :, blk], acc)
+    return hsum8(acc)
+
+
+def _q4_0_repack(xq, xd, w):
+    """ggml_gemv/gemm_q4_0_8x8_q8_0 (x86): per column, acc = fma(float(block int dot),
+    d_w*d_x, acc) block by block."""
+    I = torch.einsum("nbs,obs->nob", xq, _wq(w)).float()
+    D = (xd[:, None, :] * w.d[None]).float()
+    acc = torch.zeros(xq.shape[0], w.n_out)
+    for blk in range(xq.shape[1]):
+        acc = fma(I[..., blk], D[..., blk], acc)
+    return acc
+
+
+def _sub_sums(xq, size):
+    """Sums of the activation quants per sub-block of `size` (Q8_K bsums, exact)."""
+    N, nb, _ = xq.shape
+    return xq.reshape(N, nb, 256 // size, size).sum(-1)
+
+
+def _q4_k_repack(xq, xd, w, gemm_rows):
+    """ggml_gemv/gemm_q4_K_8x8_q8_K (x86). Per column, with I = sc_j * (q4 . q8)_j and
+    M = m_j * bsum_j (ints per 32-value sub-block j): acc = fma(float(I), d_w*d_x, acc) and
+    accm = fma(float(M), dmin_w*d_x, accm), then acc - accm. The gemv (rows past the last full
+    group of four) sums I and M over each super-block first; the gemm over each pair of
+    sub-blocks (64 values)."""
+    N, nb, _ = xq.shape
+    dots = torch.einsum("nbjs,objs->nobj", xq.reshape(N, nb, 8, 32), _wq(w).reshape(w.n_out, nb, 8, 32))
+    I = dots * w.sc[None]  # [N, n_out, nb, 8]
+    M = _sub_sums(xq, 32)[:, None] * w.m[None]
+    D = (w.d[None] * xd[:, None, :]).float()
+    Dm = (w.dmin[None] * xd[:, None, :]).float()
+    out = []
+    for rows, group in ((slice(0, gemm_rows), 2), (slice(gemm_rows, N), 8)):
+        n = len(range(N)[rows])
+        if n == 0:
+            continue
+        Ig = I[rows].reshape(n, w.n_out, nb, 8 // group, group).sum(-1).float()
+        Mg = M[rows].reshape(n, w.n_out, nb, 8 // group, group).sum(-1).float()
+        acc = torch.zeros(n, w.n_out)
+        accm = torch.zeros(n, w.n_out)
+        for blk in range(nb):
+            for g in range(8 // group):
+                acc = fma(Ig[..., blk, g], D[rows, :, blk], acc)
+                accm = fma(Mg[..., blk, g], Dm[rows, :, blk], accm)
+        out.append(acc - accm)
+    return torch.cat(out)
+
+
+def _k_lane_sums(xq, wq_scaled, w):
+    """Integer lane sums of the AVX2 K-quant dots: lane l of the 8 int32 lanes collects elements
+    e with (e % 32) // 4 == l (four bytes of each 32-byte vector), already weighted by scale."""
+    N, nb, _ = xq.shape
+    return torch.einsum(
+        "nbvls,obvls->nobl", xq.reshape(N, nb, 8, 8, 4), wq_scaled.reshape(w.n_out, nb, 8, 8, 4)
+    )
+
+
+def _q4_q5_k_vecdot(xq, xd, w):
+    """ggml_vec_dot_q4_K_q8_K / ggml_vec_dot_q5_K_q8_K (AVX2)."""
+    n, nb, _ = xq.shape
+    scaled = (_wq(w).reshape(w.n_out, nb, 8, 32) * w.sc.unsqueeze(-1)).reshape(w.n_out, nb, 256)
+    lanes = _k_lane_sums(xq, scaled, w).float()  # cvtepi32_ps (exact ints, rounded to float32)
+    d = (xd[:, None, :] * w.d[None]).float()
+    dmin = -((xd[:, None, :] * w.dmin[None]).float())
+    S = _sub_sums(xq, 32)  # [n, nb, 8]
+    acc = torch.zeros(n, w.n_out, 8)
+    if w.type == GGML_Q4_K:
+        # acc_m: 4 lanes, lane t = m[2t]*S[2t] + m[2t+1]*S[2t+1]
+        prod = (w.m[None] * S[:, None]).reshape(n, w.n_out, nb, 4, 2).sum(-1).float()
+        accm = torch.zeros(n, w.n_out, 4)
+        for blk in range(nb):
+            accm = fma(dmin[..., blk, None], prod[:, :, blk], accm)
+            acc = fma(d[..., blk, None], lanes[:, :, blk], acc)
+        return hsum8(acc) + hsum4(accm)
+    H = (w.m[None] * S[:, None]).sum(-1).float()  # [n, n_out, nb]: the scalar sum of mins * bsums
+    summs = torch.zeros(n, w.n_out)
+    for blk in range(nb):
+        acc = fma(d[..., blk, None], lanes[:, :, blk], acc)
+        summs = fma(dmin[..., blk], H[..., blk], summs)  # summs += dmin * sum (fused)
+    return hsum8(acc) + summs
+
+
+def _q6_k_vecdot(xq, xd, w):
+    """ggml_vec_dot_q6_K_q8_K (AVX2): unsigned 6-bit quants times scale per lane, minus
+    32 * (bsum[2l]*sc[2l] + bsum[2l+1]*sc[2l+1]) in lane l; acc = fma(d, float(lane), acc)."""
+    n, nb, _ = xq.shape
+    scaled = (_wq(w).reshape(w.n_out, nb, 16, 16) * w.sc.unsqueeze(-1)).reshape(w.n_out, nb, 256)
+    lanes = _k_lane_sums(xq, scaled, w)
+    bs = _sub_sums(xq, 16)  # [n, nb, 16]
+    sub = 32 * (bs[:, None] * w.sc[None]).reshape(n, w.n_out, nb, 8, 2).sum(-1)
+    lanes = (lanes - sub).float()
+    d = (xd[:, None, :] * w.d[None]).float()
+    acc = torch.zeros(n, w.n_out, 8)
+    for blk in range(nb):
+        acc = fma(d[..., blk, None], lanes[:, :, blk], acc)
+    return hsum8(acc)
+
+
+def _float_lanes(x64, w64, lanes):
+    """Per output, `lanes` float32 accumulators: acc = fma(x, w, acc) over the row in chunks of
+    `lanes` (x and w exact in float64; their products are exact). Returns [N, n_out, lanes]."""
+    N, K = x64.shape
+    n_out = w64.shape[0]
+    xs = x64.reshape(N, K // lanes, lanes)
+    ws = w64.reshape(n_out, K // lanes, lanes)
+    acc = torch.zeros(N, n_out, lanes)
+    for c in range(K // lanes):
+        acc = (xs[:, None, c] * ws[None, :, c] + acc.to(F64)).float()
+    return acc
+
+
+def _tinyblas(x64, w64, simd):
+    """tinyBLAS<KN> for F32 (and F16 inputs): KN-lane fma accumulation over k, then hsum."""
+    if simd == "avx512":
+        return hsum16(_float_lanes(x64, w64, 16))
+    return hsum8(_float_lanes(x64, w64, 8))
+
+
+def _vec_dot_float(x64, w64, simd, leftover_double):
+    """ggml_vec_dot_f32 (leftover_double False) / ggml_vec_dot_f16 (True): GGML_F32/F16_ARR = 4
+    accumulators of EPR lanes over steps of 4*EPR, the REDUCE tree, then the leftover products,
+    added in float32 (f32: fused multiply-adds in the AVX-512 builds, a rounded product then an
+    add in the AVX2 build) or in double (f16)."""
+    epr = 16 if simd == "avx512" else 8
+    step = 4 * epr
+    N, K = x64.shape
+    nv = K - K % step
+    n_out = w64.shape[0]
+    total = torch.zeros(N, n_out)
+    if nv:
+        xs = x64[:, :nv].reshape(N, nv // step, 4, epr)
+        ws = w64[:, :nv].reshape(n_out, nv // step, 4, epr)
+        acc = torch.zeros(N, n_out, 4, epr)
+        for c in range(nv // step):
+            acc = (xs[:, None, c] * ws[None, :, c] + acc.to(F64)).float()
+        acc = acc[..., :2, :] + acc[..., 2:, :]
+        x = acc[..., 0, :] + acc[..., 1, :]
+        total = hsum16(x) if simd == "avx512" else reduce8(x)
+    if nv < K:
+        if leftover_double:
+            total = (total.to(F64) + torch.matmul(x64[:, nv:], w64[:, nv:].t())).float()
+        else:
+            for i in range(nv, K):
+                p = x64[:, None, i] * w64[None, :, i]
+                if simd == "avx512":  # the compiler fuses sumf += x*y there, not in the AVX2 build
+                    total = (p + total.to(F64)).float()
+                else:
+                    total = p.float() + total
+    return total
+
+
+def f32_mul_mat(x, w, simd):
+    """An F32 weight [n_out, n_in] (float32 tensor) times float32 activations [N, n_in]."""
+    return _float_mul_mat(x.to(F64), w.to(F64), simd, GGML_F32)
+
+
+def _float_mul_mat(x64, w64, simd, type_id, batch=None):
+    """F32/F16 weights: tinyBLAS when the batch has two or more rows and the row length is a
+    multiple of its vector width (llamafile_sgemm), ggml_vec_dot_* otherwise."""
+    N, K = x64.shape
+    N = N if batch is None else batch
+    kn = 16 if simd == "avx512" else 8
+    if N >= 2 and K % kn == 0:
+        return _tinyblas(x64, w64, simd)
+    return _vec_dot_float(x64, w64, simd, type_id == GGML_F16)
+
+
+def mul_mat(x, w, simd):
+    """ggml_mul_mat(W, x) for float32 activation rows x [N, n_in] and a QWeight: float32 [N, n_out].
+    Rows go in chunks (of a multiple of 4, so that the repacked kernels' groups of four stay
+    whole) to bound the kernels' temporaries; every row's result depends only on the row and on
+    whether it falls into a group of four."""
+    N = x.shape[0]
+    step = max(4, _TEMP_ELEMENTS // max(1, w.n_out * max(8, w.n_in // 4)) // 4 * 4)
+    if N <= step:
+        return _mul_mat(x, w, simd, N - N % 4)
+    grouped = N - N % 4
+    return torch.cat(
+        [_mul_mat(x[r : r + step], w, simd, max(0, min(r + step, grouped) - r), whole_batch=N) for r in range(0, N, step)]
+    )
+
+
+def _mul_mat(x, w, simd, grouped, whole_batch=None):
+    """One chunk of rows; `grouped`: how many of its leading rows are in groups of four of the
+    whole batch (the repacked Q4_K gemm), `whole_batch`: the batch's row count (for the choice
+    between tinyBLAS and vec_dot, which depends on it)."""
+    N = x.shape[0] if whole_batch is None else whole_batch
+    t = w.type
+    if t == GGML_F32:
+        return _float_mul_mat(x.to(F64), w.w, simd, t, N)
+    if t == GGML_F16:
+        return _float_mul_mat(x.to(torch.float16).to(F64), w.w, simd, t, N)
+    if t == GGML_BF16:
+        # Not emulated bit for bit (ggml_vec_dot_bf16 / tinyBLAS bf16 use BF16 dot instructions):
+        # the exact product of the BF16-rounded activations, rounded once.
+        return torch.matmul(x.to(torch.bfloat16).to(F64), w.w.t()).float()
+    if t in (GGML_Q8_0, GGML_Q4_0):
+        xq, xd = quantize_q8_0(x)
+        if w.repacked:
+            return _q4_0_repack(xq, xd, w)
+        return _q8_0_lanes(xq, xd, w)
+    if w.repacked:  # Q4_K
+        xq, xd = quantize_q8_k(x, four_rows=grouped)
+        return _q4_k_repack(xq, xd, w, grouped)
+    xq, xd = quantize_q8_k(x)
+    if t == GGML_Q6_K:
+        return _q6_k_vecdot(xq, xd, w)
+    return _q4_q5_k_vecdot(xq, xd, w)
