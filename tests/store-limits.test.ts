@@ -4,6 +4,7 @@ import { randomUUID } from "node:crypto";
 import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { RedisKeys, UpdateDedupe, UserLimits } from "../src/store/index.js";
+import { deleteKeys } from "./helpers/delete-keys.js";
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const PREFIX = `test-${randomUUID()}`;
@@ -16,12 +17,7 @@ beforeAll(() => {
 });
 
 afterAll(async () => {
-  let cursor = "0";
-  do {
-    const [next, found] = await redis.scan(cursor, "MATCH", `${PREFIX}:*`, "COUNT", 1000);
-    if (found.length > 0) await redis.del(...found);
-    cursor = next;
-  } while (cursor !== "0");
+  await deleteKeys(redis, `${PREFIX}:*`);
   await redis.quit();
 });
 

@@ -17,6 +17,7 @@ import {
 } from "../src/training/index.js";
 import { pythonTorchVersion } from "../src/training/trainer/trainer-process.js";
 import { runSaiga } from "./helpers/run-saiga.js";
+import { deleteKeys } from "./helpers/delete-keys.js";
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const PREFIX = `test-${randomUUID()}`;
@@ -54,12 +55,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  let cursor = "0";
-  do {
-    const [next, found] = await redis.scan(cursor, "MATCH", `${PREFIX}:*`, "COUNT", 1000);
-    if (found.length > 0) await redis.del(...found);
-    cursor = next;
-  } while (cursor !== "0");
+  await deleteKeys(redis, `${PREFIX}:*`);
   await redis.quit();
 });
 

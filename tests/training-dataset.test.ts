@@ -32,6 +32,7 @@ import {
   type SaigaExample,
 } from "../src/training/index.js";
 import { demoModelPath } from "./helpers/test-engine.js";
+import { deleteKeys } from "./helpers/delete-keys.js";
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const PREFIX = `test-${randomUUID()}`;
@@ -101,12 +102,7 @@ describe("buildDataset from stored feedback", () => {
     store = new FeedbackStore({ redis, keys: new RedisKeys(PREFIX) });
   });
   afterAll(async () => {
-    let cursor = "0";
-    do {
-      const [next, found] = await redis.scan(cursor, "MATCH", `${PREFIX}:*`, "COUNT", 1000);
-      if (found.length > 0) await redis.del(...found);
-      cursor = next;
-    } while (cursor !== "0");
+    await deleteKeys(redis, `${PREFIX}:*`);
     await redis.quit();
   });
 

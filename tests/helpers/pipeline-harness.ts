@@ -9,6 +9,7 @@ import { GenerationQueue } from "../../src/queue/generation-queue.js";
 import { ChatStore } from "../../src/store/chat-store.js";
 import { createRedis } from "../../src/store/redis-connection.js";
 import { RedisKeys } from "../../src/store/redis-keys.js";
+import { deleteKeys } from "./delete-keys.js";
 import { PROJECT_ROOT, TEST_DATA_DIR } from "./run-saiga.js";
 
 /** Settings the engine workers of the tests run with (small and quick on the demo model). */
@@ -107,12 +108,7 @@ export class PipelineClient {
   async close(): Promise<void> {
     await this.queue.queue.obliterate({ force: true }).catch(() => undefined);
     await this.queue.close();
-    let cursor = "0";
-    do {
-      const [next, keys] = await this.redis.scan(cursor, "MATCH", `*${this.prefix}*`, "COUNT", 1000);
-      cursor = next;
-      if (keys.length > 0) await this.redis.del(...keys);
-    } while (cursor !== "0");
+    await deleteKeys(this.redis, `*${this.prefix}*`);
     await Promise.all(this.readers.map((reader) => reader.quit().catch(() => undefined)));
     await this.redis.quit();
   }
