@@ -3,9 +3,11 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { readGguf } from "../src/gguf/index.js";
+import { createRedis } from "../src/store/redis-connection.js";
 import { BotApiEmulator } from "./helpers/bot-api-emulator/index.js";
+import { deleteKeys } from "./helpers/delete-keys.js";
 import { PROJECT_ROOT, runSaiga, TEST_DATA_DIR } from "./helpers/run-saiga.js";
 
 const tmp = mkdtempSync(path.join(tmpdir(), "saiga-cli-"));
@@ -184,6 +186,7 @@ describe("saiga gateway", () => {
         BOT_TOKEN: "123456789:AAwrongwrongwrongwrongwrongwrongwrong",
         TELEGRAM_API_ROOT: emulator.apiRoot,
         REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
+        SAIGA_REDIS_PREFIX: `cli-gateway-${process.pid}`,
       });
       expect(run.code).toBe(1);
       expect(run.stderr).toMatch(/refused the bot token \(401 Unauthorized\): check BOT_TOKEN/);
@@ -210,6 +213,12 @@ describe("saiga adapters", () => {
     expect(activate.stderr).toBe("saiga: no adapter version v-none (see: saiga adapters list)\n");
     const rollback = await runSaiga(["adapters", "rollback"], env);
     expect(rollback.stdout).toBe("nothing to roll back to\n");
+  });
+
+  afterAll(async () => {
+    const redis = createRedis(env.REDIS_URL, { role: "client" });
+    await deleteKeys(redis, `*cli-*-${process.pid}*`);
+    await redis.quit();
   });
 });
 
