@@ -234,7 +234,7 @@ export class EngineWorker {
 }
 
 /** An adapter's version: its file name without `.gguf` (registry files are named after their version). */
-export function adapterVersionOf(adapterPath: string): string {
+function adapterVersionOf(adapterPath: string): string {
   return path.basename(adapterPath, ".gguf");
 }
 

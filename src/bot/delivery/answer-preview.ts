@@ -5,7 +5,7 @@ import { isNotModified } from "./bot-api-failures.js";
 import { stopKeyboard } from "./answer-keyboard.js";
 
 /** Telegram's longest message. */
-export const MESSAGE_LIMIT = 4096;
+const MESSAGE_LIMIT = 4096;
 
 /** Where streamed text is shown. */
 export interface AnswerPreview {
@@ -24,7 +24,7 @@ export interface AnswerTarget {
 }
 
 /** Cuts a long partial answer for display (the final answer is split into parts instead). */
-export function previewText(text: string): string {
+function previewText(text: string): string {
   const trimmed = text.trim();
   return trimmed.length <= MESSAGE_LIMIT ? trimmed : `${trimmed.slice(0, MESSAGE_LIMIT - 2)} …`;
 }
