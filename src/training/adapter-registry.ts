@@ -91,6 +91,12 @@ export class AdapterRegistry {
     return this.store.list();
   }
 
+  /** The active version's manifest (null: the bare model serves). */
+  async activeManifest(): Promise<AdapterManifest | null> {
+    const version = await this.store.active();
+    return version === null ? null : this.store.manifest(version);
+  }
+
   /** The active version (null: the bare model). */
   active(): Promise<string | null> {
     return this.store.active();

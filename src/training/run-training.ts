@@ -104,10 +104,7 @@ export async function runTraining(
       metrics,
     });
 
-    const activeVersion = await registry.active();
-    const active = activeVersion
-      ? (await registry.list()).find((m) => m.version === activeVersion)
-      : undefined;
+    const active = await registry.activeManifest();
     const gate = await evaluateCandidate({
       modelPath: options.modelPath,
       validationFile,

@@ -7,6 +7,7 @@ import type { FeedbackKind, FeedbackRecord } from "../../store/feedback-store.js
 import type { GenerationRecord } from "../../store/generation-record.js";
 import type { SaigaContext } from "../bot-context.js";
 import { parseAnswerCallback } from "../delivery/answer-keyboard.js";
+import { queueDelivery } from "./queue-delivery.js";
 
 export function answerButtons(): Composer<SaigaContext> {
   const composer = new Composer<SaigaContext>();
@@ -14,8 +15,8 @@ export function answerButtons(): Composer<SaigaContext> {
   composer.on("callback_query:data", async (ctx, next) => {
     const press = parseAnswerCallback(ctx.callbackQuery.data);
     if (!press) return next();
-    const { services, t, chatId, userId, isAdmin, language } = ctx.saiga;
-    const { queue, records, feedback, store, deliveries, log } = services;
+    const { services, t, chatId, userId, isAdmin } = ctx.saiga;
+    const { queue, records, feedback, store, log } = services;
     const message = ctx.callbackQuery.message;
 
     if (press.action === "stop") {
@@ -46,15 +47,8 @@ export function answerButtons(): Composer<SaigaContext> {
       return;
     }
     if (record) await feedback.record(feedbackOn(record, "regenerated", null, userId));
-    const group = ctx.chat?.type !== undefined && ctx.chat.type !== "private";
-    await deliveries.add({
-      requestId: regenerated.requestId,
-      chatId,
-      answer: regenerated.answer,
-      chatType: group ? "group" : "private",
-      language,
-      ...(group && message ? { replyTo: message.message_id } : {}),
-    });
+    // The new answer goes where the old one was (a group: replying to it, in its topic).
+    await queueDelivery(ctx, regenerated, message);
     await ctx.answerCallbackQuery({ text: t.regenerating });
     // The replaced answer keeps its text; its buttons would act on an answer that is gone.
     if (message) {

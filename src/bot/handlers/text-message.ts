@@ -7,12 +7,13 @@ import type { Message } from "grammy/types";
 import { nextUtcMidnight } from "../../store/user-limits.js";
 import type { SaigaContext } from "../bot-context.js";
 import { addressedText } from "./addressed-text.js";
+import { queueDelivery } from "./queue-delivery.js";
 
 export function textMessages(): Composer<SaigaContext> {
   const composer = new Composer<SaigaContext>();
   composer.on("message:text", async (ctx) => {
-    const { services, t, chatId, userId, isAdmin, language } = ctx.saiga;
-    const { config, queue, limits, deliveries, redis, keys } = services;
+    const { services, t, chatId, userId, isAdmin } = ctx.saiga;
+    const { config, queue, limits, redis, keys } = services;
     const message = ctx.message;
     const group = ctx.chat.type !== "private";
     const text = group ? addressedText(message, ctx.me, config.telegram.names) : message.text;
@@ -62,17 +63,7 @@ export function textMessages(): Composer<SaigaContext> {
       text: group ? `${author}: ${text}` : text,
     });
     await redis.zadd(keys.chats(), Date.now(), chatId);
-    await deliveries.add({
-      requestId: enqueued.requestId,
-      chatId,
-      answer: enqueued.answer,
-      chatType: group ? "group" : "private",
-      language,
-      ...(group ? { replyTo: message.message_id } : {}),
-      ...(message.is_topic_message && message.message_thread_id !== undefined
-        ? { threadId: message.message_thread_id }
-        : {}),
-    });
+    await queueDelivery(ctx, enqueued, message);
   });
   return composer;
 }
