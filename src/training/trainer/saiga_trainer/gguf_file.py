@@ -34,7 +34,7 @@ _SCALAR_FORMATS = {
 }
 
 # ggml tensor types (enum ggml_type) this module can dequantize.
-GGML_F32, GGML_F16, GGML_Q4_0, GGML_Q8_0 = 0, 1, 2, 8
+GGML_F32, GGML_F16, GGML_Q4_0, GGML_Q4_1, GGML_Q8_0 = 0, 1, 2, 3, 8
 GGML_Q4_K, GGML_Q5_K, GGML_Q6_K, GGML_BF16 = 12, 13, 14, 30
 
 QK_K = 256
@@ -44,6 +44,7 @@ GGML_TYPES = {
     GGML_F16: ("F16", 1, 2),
     GGML_BF16: ("BF16", 1, 2),
     GGML_Q4_0: ("Q4_0", 32, 2 + 16),
+    GGML_Q4_1: ("Q4_1", 32, 2 + 2 + 16),
     GGML_Q8_0: ("Q8_0", 32, 2 + 32),
     GGML_Q4_K: ("Q4_K", QK_K, 4 + 12 + QK_K // 2),
     GGML_Q5_K: ("Q5_K", QK_K, 4 + 12 + QK_K // 8 + QK_K // 2),
@@ -276,6 +277,14 @@ def _dec_q4_0(b, ct):
     return d * torch.cat([lo, hi], dim=1).to(ct)
 
 
+def _dec_q4_1(b, ct):
+    d = _f16(b[:, 0:2], ct)
+    m = _f16(b[:, 2:4], ct)
+    qs = b[:, 4:20]
+    q = torch.cat([qs & 0x0F, qs >> 4], dim=1).to(ct)
+    return d * q + m
+
+
 def _k_scales(s, ct):
     """get_scale_min_k4 for j = 0..7: 6-bit scales and mins packed in 12 bytes. s: [n, 12] uint8."""
     s = s.to(torch.int32)
@@ -337,6 +346,7 @@ _DECODERS = {
     GGML_BF16: _dec_bf16,
     GGML_Q8_0: _dec_q8_0,
     GGML_Q4_0: _dec_q4_0,
+    GGML_Q4_1: _dec_q4_1,
     GGML_Q4_K: _dec_q4_k,
     GGML_Q5_K: _dec_q5_k,
     GGML_Q6_K: _dec_q6_k,
