@@ -10,9 +10,9 @@ import { SPM_BOS_ID, SPM_EOS_ID, SPM_UNK_ID, buildSpmVocab, type SpmVocab } from
 
 /**
  * Weight types the builder can produce (norms always stay F32, as llama.cpp's converters do).
- * F32, F16, BF16 and Q8_0 encode seeded normal weights; Q4_0, Q4_K, Q5_K and Q6_K are random
- * valid blocks (random quants and sub-block scales, per-block scales chosen so that the weights
- * come out with about the requested standard deviation and mean 0).
+ * F32, F16, BF16 and Q8_0 encode seeded normal weights; Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K,
+ * Q5_K and Q6_K are random valid blocks (random quants and sub-block scales, per-block scales
+ * chosen so that the weights come out with about the requested standard deviation and mean 0).
  */
 export type LlamaWeightType =
   | typeof GgmlType.F32
@@ -20,6 +20,11 @@ export type LlamaWeightType =
   | typeof GgmlType.BF16
   | typeof GgmlType.Q8_0
   | typeof GgmlType.Q4_0
+  | typeof GgmlType.Q4_1
+  | typeof GgmlType.Q5_0
+  | typeof GgmlType.Q5_1
+  | typeof GgmlType.Q2_K
+  | typeof GgmlType.Q3_K
   | typeof GgmlType.Q4_K
   | typeof GgmlType.Q5_K
   | typeof GgmlType.Q6_K;
@@ -45,6 +50,11 @@ export interface LlamaModelOptions {
   readonly nHeadKv?: number;
   readonly nFf: number;
   readonly contextLength: number;
+  /**
+   * Size of a query/key/value head; defaults to nEmbd / nHead. Another value is written as
+   * `attention.key_length` / `value_length` (as Mistral-Nemo's 128 with 5120 wide and 32 heads).
+   */
+  readonly headDim?: number;
   /** Defaults to F16. */
   readonly weightType?: LlamaWeightType;
   /** Per-role types that override {@link weightType} (e.g. `{ output: GgmlType.Q6_K }`). */
@@ -84,6 +94,11 @@ const FILE_TYPE: Record<LlamaWeightType, number> = {
   [GgmlType.BF16]: LlamaFileType.MOSTLY_BF16,
   [GgmlType.Q8_0]: LlamaFileType.MOSTLY_Q8_0,
   [GgmlType.Q4_0]: LlamaFileType.MOSTLY_Q4_0,
+  [GgmlType.Q4_1]: LlamaFileType.MOSTLY_Q4_1,
+  [GgmlType.Q5_0]: LlamaFileType.MOSTLY_Q5_0,
+  [GgmlType.Q5_1]: LlamaFileType.MOSTLY_Q5_1,
+  [GgmlType.Q2_K]: LlamaFileType.MOSTLY_Q2_K,
+  [GgmlType.Q3_K]: LlamaFileType.MOSTLY_Q3_K_M,
   [GgmlType.Q4_K]: LlamaFileType.MOSTLY_Q4_K_M,
   [GgmlType.Q5_K]: LlamaFileType.MOSTLY_Q5_K_M,
   [GgmlType.Q6_K]: LlamaFileType.MOSTLY_Q6_K,
@@ -96,23 +111,38 @@ const BLOCK_SIZE: Record<LlamaWeightType, number> = {
   [GgmlType.BF16]: 1,
   [GgmlType.Q8_0]: 32,
   [GgmlType.Q4_0]: 32,
+  [GgmlType.Q4_1]: 32,
+  [GgmlType.Q5_0]: 32,
+  [GgmlType.Q5_1]: 32,
+  [GgmlType.Q2_K]: 256,
+  [GgmlType.Q3_K]: 256,
   [GgmlType.Q4_K]: 256,
   [GgmlType.Q5_K]: 256,
   [GgmlType.Q6_K]: 256,
 };
 
-type RawBlockType = typeof GgmlType.Q4_0 | typeof GgmlType.Q4_K | typeof GgmlType.Q5_K | typeof GgmlType.Q6_K;
+type RawBlockType = Exclude<
+  LlamaWeightType,
+  typeof GgmlType.F32 | typeof GgmlType.F16 | typeof GgmlType.BF16 | typeof GgmlType.Q8_0
+>;
 
 function isRawBlockType(type: LlamaWeightType): type is RawBlockType {
-  return type === GgmlType.Q4_0 || type === GgmlType.Q4_K || type === GgmlType.Q5_K || type === GgmlType.Q6_K;
+  return type !== GgmlType.F32 && type !== GgmlType.F16 && type !== GgmlType.BF16 && type !== GgmlType.Q8_0;
 }
 
 // Standard deviation of the dequantized value in units of the block scale d, for uniformly random
 // quants and sub-block scales (and a min of mean·d·sc-like size, which centres the values on 0):
 // Q4_0: d·(q−8), q∈[0,15]; Q4_K: d·sc·q − dmin·m, sc,m∈[0,63], q∈[0,15], dmin = 7.5·d;
-// Q5_K: as Q4_K with q∈[0,31], dmin = 15.5·d; Q6_K: d·sc·(q−32), sc∈[−128,127], q∈[0,63].
+// Q5_K: as Q4_K with q∈[0,31], dmin = 15.5·d; Q6_K: d·sc·(q−32), sc∈[−128,127], q∈[0,63];
+// Q4_1/Q5_1: d·q + m, m = −7.5·d / −15.5·d; Q5_0: d·(q−16), q∈[0,31]; Q2_K: d·sc·q − dmin·m,
+// sc,m∈[0,15], q∈[0,3], dmin = 1.5·d; Q3_K: d·(sc−32)·q, sc∈[0,63], q∈[−4,3].
 const RAW_UNIT_STD: Record<RawBlockType, number> = {
   [GgmlType.Q4_0]: Math.sqrt(21.5),
+  [GgmlType.Q4_1]: Math.sqrt(21.25),
+  [GgmlType.Q5_0]: Math.sqrt(85.5),
+  [GgmlType.Q5_1]: Math.sqrt(85.25),
+  [GgmlType.Q2_K]: Math.sqrt(144.6875 + 2.25 * 21.25),
+  [GgmlType.Q3_K]: Math.sqrt(341.5 * 5.5),
   [GgmlType.Q4_K]: Math.sqrt(1333.5 * 77.5 - (31.5 * 7.5) ** 2 + 56.25 * 341.25),
   [GgmlType.Q5_K]: Math.sqrt(1333.5 * 325.5 - (31.5 * 15.5) ** 2 + 240.25 * 341.25),
   [GgmlType.Q6_K]: Math.sqrt(5461.5 * 341.5),
@@ -144,14 +174,27 @@ function rawBlocks(
         const d = scale();
         switch (type) {
           case GgmlType.Q4_0:
+          case GgmlType.Q5_0:
             view.setUint16(o, f32ToF16(d), true);
+            break;
+          case GgmlType.Q4_1:
+          case GgmlType.Q5_1:
+            view.setUint16(o, f32ToF16(d), true);
+            view.setUint16(o + 2, f32ToF16(-d * (type === GgmlType.Q4_1 ? 7.5 : 15.5)), true);
+            break;
+          case GgmlType.Q2_K:
+            // d and dmin follow the 16 scale bytes and 64 quant bytes.
+            view.setUint16(o + 80, f32ToF16(d), true);
+            view.setUint16(o + 82, f32ToF16(1.5 * d), true);
             break;
           case GgmlType.Q4_K:
           case GgmlType.Q5_K:
             view.setUint16(o, f32ToF16(d), true);
             view.setUint16(o + 2, f32ToF16(d * (type === GgmlType.Q4_K ? 7.5 : 15.5)), true);
             break;
+          case GgmlType.Q3_K:
           case GgmlType.Q6_K:
+            // d is the last field of both.
             view.setUint16(o + blockBytes - 2, f32ToF16(d), true);
             break;
         }
@@ -192,9 +235,11 @@ export async function writeLlamaModel(path: string, options: LlamaModelOptions):
 
   for (const [k, v] of Object.entries({ nEmbd, nLayer, nHead, nHeadKv, nFf, contextLength }))
     positiveInt(k, v);
-  if (nEmbd % nHead !== 0) throw new RangeError(`nEmbd ${nEmbd} is not divisible by nHead ${nHead}`);
+  if (options.headDim === undefined && nEmbd % nHead !== 0)
+    throw new RangeError(`nEmbd ${nEmbd} is not divisible by nHead ${nHead}`);
   if (nHead % nHeadKv !== 0) throw new RangeError(`nHead ${nHead} is not divisible by nHeadKv ${nHeadKv}`);
-  const headDim = nEmbd / nHead;
+  const headDim = options.headDim ?? nEmbd / nHead;
+  positiveInt("headDim", headDim);
   // RoPE rotates pairs of dimensions.
   if (headDim % 2 !== 0) throw new RangeError(`head size ${headDim} must be even`);
   const typeOf = (role: LlamaMatrixRole): LlamaWeightType => options.weightTypes?.[role] ?? weightType;
@@ -204,7 +249,7 @@ export async function writeLlamaModel(path: string, options: LlamaModelOptions):
     attn_q: nEmbd,
     attn_k: nEmbd,
     attn_v: nEmbd,
-    attn_output: nEmbd,
+    attn_output: nHead * headDim,
     ffn_gate: nEmbd,
     ffn_up: nEmbd,
     ffn_down: nFf,
@@ -252,10 +297,10 @@ export async function writeLlamaModel(path: string, options: LlamaModelOptions):
   for (let i = 0; i < nLayer; i++) {
     const p = `blk.${i}.`;
     norm(`${p}attn_norm.weight`);
-    matrix(`${p}attn_q.weight`, nEmbd, nEmbd);
+    matrix(`${p}attn_q.weight`, nEmbd, nHead * headDim);
     matrix(`${p}attn_k.weight`, nEmbd, nEmbdKv);
     matrix(`${p}attn_v.weight`, nEmbd, nEmbdKv);
-    matrix(`${p}attn_output.weight`, nEmbd, nEmbd);
+    matrix(`${p}attn_output.weight`, nHead * headDim, nEmbd);
     norm(`${p}ffn_norm.weight`);
     matrix(`${p}ffn_gate.weight`, nEmbd, nFf);
     matrix(`${p}ffn_up.weight`, nEmbd, nFf);
@@ -277,6 +322,9 @@ export async function writeLlamaModel(path: string, options: LlamaModelOptions):
     "llama.feed_forward_length": gguf.u32(nFf),
     "llama.attention.head_count": gguf.u32(nHead),
     "llama.attention.head_count_kv": gguf.u32(nHeadKv),
+    ...(headDim !== nEmbd / nHead
+      ? { "llama.attention.key_length": gguf.u32(headDim), "llama.attention.value_length": gguf.u32(headDim) }
+      : {}),
     "llama.rope.dimension_count": gguf.u32(headDim),
     "llama.rope.freq_base": gguf.f32(options.ropeFreqBase ?? 10000),
     "llama.attention.layer_norm_rms_epsilon": gguf.f32(options.rmsNormEps ?? 1e-5),

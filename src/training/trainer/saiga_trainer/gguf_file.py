@@ -34,8 +34,8 @@ _SCALAR_FORMATS = {
 }
 
 # ggml tensor types (enum ggml_type) this module can dequantize.
-GGML_F32, GGML_F16, GGML_Q4_0, GGML_Q4_1, GGML_Q8_0 = 0, 1, 2, 3, 8
-GGML_Q4_K, GGML_Q5_K, GGML_Q6_K, GGML_BF16 = 12, 13, 14, 30
+GGML_F32, GGML_F16, GGML_Q4_0, GGML_Q4_1, GGML_Q5_0, GGML_Q5_1, GGML_Q8_0 = 0, 1, 2, 3, 6, 7, 8
+GGML_Q2_K, GGML_Q3_K, GGML_Q4_K, GGML_Q5_K, GGML_Q6_K, GGML_BF16 = 10, 11, 12, 13, 14, 30
 
 QK_K = 256
 # type id -> (name, elements per block, bytes per block)
@@ -45,14 +45,18 @@ GGML_TYPES = {
     GGML_BF16: ("BF16", 1, 2),
     GGML_Q4_0: ("Q4_0", 32, 2 + 16),
     GGML_Q4_1: ("Q4_1", 32, 2 + 2 + 16),
+    GGML_Q5_0: ("Q5_0", 32, 2 + 4 + 16),
+    GGML_Q5_1: ("Q5_1", 32, 2 + 2 + 4 + 16),
     GGML_Q8_0: ("Q8_0", 32, 2 + 32),
+    GGML_Q2_K: ("Q2_K", QK_K, QK_K // 16 + QK_K // 4 + 2 + 2),
+    GGML_Q3_K: ("Q3_K", QK_K, QK_K // 8 + QK_K // 4 + 12 + 2),
     GGML_Q4_K: ("Q4_K", QK_K, 4 + 12 + QK_K // 2),
     GGML_Q5_K: ("Q5_K", QK_K, 4 + 12 + QK_K // 8 + QK_K // 2),
     GGML_Q6_K: ("Q6_K", QK_K, QK_K // 2 + QK_K // 4 + QK_K // 16 + 2),
 }
 # Names of the types that only have a size here (to say which type a file uses when it is unsupported).
 _OTHER_TYPE_NAMES = {
-    3: "Q4_1", 6: "Q5_0", 7: "Q5_1", 9: "Q8_1", 10: "Q2_K", 11: "Q3_K", 15: "Q8_K",
+    9: "Q8_1", 15: "Q8_K",
     16: "IQ2_XXS", 17: "IQ2_XS", 18: "IQ3_XXS", 19: "IQ1_S", 20: "IQ4_NL", 21: "IQ3_S",
     22: "IQ2_S", 23: "IQ4_XS", 24: "I8", 25: "I16", 26: "I32", 27: "I64", 28: "F64",
     29: "IQ1_M", 34: "TQ1_0", 35: "TQ2_0", 39: "MXFP4",
@@ -285,6 +289,74 @@ def _dec_q4_1(b, ct):
     return d * q + m
 
 
+def _bits32(qh):
+    """[n, 4] uint8 (a little-endian uint32 of high bits) -> [n, 32] int16: bit e of element e."""
+    qh = qh.to(torch.int16)
+    shifts = torch.arange(8, device=qh.device, dtype=torch.int16)
+    return ((qh.unsqueeze(2) >> shifts) & 1).reshape(qh.shape[0], 32)
+
+
+def _dec_q5_0(b, ct):
+    d = _f16(b[:, 0:2], ct)
+    qs = b[:, 6:22].to(torch.int16)
+    q = torch.cat([qs & 0x0F, qs >> 4], dim=1) | (_bits32(b[:, 2:6]) << 4)
+    return d * (q - 16).to(ct)
+
+
+def _dec_q5_1(b, ct):
+    d = _f16(b[:, 0:2], ct)
+    m = _f16(b[:, 2:4], ct)
+    qs = b[:, 8:24].to(torch.int16)
+    q = torch.cat([qs & 0x0F, qs >> 4], dim=1) | (_bits32(b[:, 4:8]) << 4)
+    return d * q.to(ct) + m
+
+
+def _k2_low(qs):
+    """The 2-bit quants of Q2_K/Q3_K in element order: [n, 64] uint8 -> [n, 256] int32. Element
+    128j + 32k + l is bits 2k..2k+1 of byte 32j + l."""
+    n = qs.shape[0]
+    q = qs.reshape(n, 2, 1, 32).to(torch.int32)
+    shifts = torch.tensor([0, 2, 4, 6], device=qs.device, dtype=torch.int32).reshape(1, 1, 4, 1)
+    return ((q >> shifts) & 3).reshape(n, 256)
+
+
+def _dec_q2_k(b, ct):
+    n = b.shape[0]
+    sc = b[:, 0:16].to(torch.int32)  # per 16 elements: scale in the low nibble, min in the high one
+    q = _k2_low(b[:, 16:80]).reshape(n, 16, 16).to(ct)
+    d = _f16(b[:, 80:82], ct)
+    dmin = _f16(b[:, 82:84], ct)
+    return (d * (sc & 0x0F).to(ct)).unsqueeze(2) * q - (dmin * (sc >> 4).to(ct)).unsqueeze(2)
+
+
+def q3_k_scales(s):
+    """The 16 signed 6-bit scales of a Q3_K block (minus 32): [n, 12] uint8 -> [n, 16] int32.
+    Scale 4g + i: low nibble of byte i (g 0, 2: low / high nibble of bytes 0..3; g 1, 3: of bytes
+    4..7), high two bits from bits 2g..2g+1 of byte 8 + i."""
+    s = s.to(torch.int32)
+    low = torch.cat([s[:, 0:4] & 15, s[:, 4:8] & 15, s[:, 0:4] >> 4, s[:, 4:8] >> 4], dim=1)
+    high = torch.cat([(s[:, 8:12] >> (2 * g)) & 3 for g in range(4)], dim=1)
+    return (low | (high << 4)) - 32
+
+
+def q3_k_quants(hmask, qs):
+    """Q3_K quants in element order, -4..3: [n, 256] int32. The high bit of element 128j + 32k + l
+    is bit 4j + k of hmask[l]; a clear bit subtracts 4."""
+    n = qs.shape[0]
+    h = hmask.to(torch.int32).reshape(n, 1, 32)
+    shifts = torch.arange(8, device=qs.device, dtype=torch.int32).reshape(1, 8, 1)
+    high = ((h >> shifts) & 1).reshape(n, 256)
+    return _k2_low(qs) - 4 * (1 - high)
+
+
+def _dec_q3_k(b, ct):
+    n = b.shape[0]
+    q = q3_k_quants(b[:, 0:32], b[:, 32:96]).reshape(n, 16, 16).to(ct)
+    sc = q3_k_scales(b[:, 96:108]).to(ct)
+    d = _f16(b[:, 108:110], ct)
+    return (d * sc).unsqueeze(2) * q
+
+
 def _k_scales(s, ct):
     """get_scale_min_k4 for j = 0..7: 6-bit scales and mins packed in 12 bytes. s: [n, 12] uint8."""
     s = s.to(torch.int32)
@@ -347,6 +419,10 @@ _DECODERS = {
     GGML_Q8_0: _dec_q8_0,
     GGML_Q4_0: _dec_q4_0,
     GGML_Q4_1: _dec_q4_1,
+    GGML_Q5_0: _dec_q5_0,
+    GGML_Q5_1: _dec_q5_1,
+    GGML_Q2_K: _dec_q2_k,
+    GGML_Q3_K: _dec_q3_k,
     GGML_Q4_K: _dec_q4_k,
     GGML_Q5_K: _dec_q5_k,
     GGML_Q6_K: _dec_q6_k,
