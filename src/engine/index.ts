@@ -7,7 +7,13 @@ export {
   type EngineInfo,
 } from "./saiga-engine.js";
 export { createEngine, modelsDirOf, DEMO_MODEL_NOTICE, type CreateEngineOptions } from "./create-engine.js";
-export { resolveModelPath, ensureDemoModel, DEMO_MODEL_FILE } from "./resolve-model-path.js";
+export {
+  resolveModelPath,
+  ensureDemoModel,
+  DEMO_MODEL_FILE,
+  type ResolveModelPathOptions,
+} from "./resolve-model-path.js";
+export { fetchSmolLM2, SMOLLM2, SMOLLM2_NOTICE, type FetchSmolLM2Options } from "./fetch-smollm2.js";
 export { chatMessageSchema, chatMessagesSchema, type ChatMessage } from "./chat-message.js";
 export { samplingOptionsSchema, type SamplingOptions } from "./sampling-options.js";
 export type {

