@@ -91,7 +91,7 @@ export const configSchema = z
       .strict(),
     model: z
       .object({
-        source: z.string().min(1, "expected a GGUF file path, an hf: URI or demo"),
+        source: z.string().min(1, "expected a GGUF file path, an hf: URI, demo or smollm2"),
         dir: z.string().min(1).nullable(),
         chatFormat: enumOf(CHAT_FORMATS),
         systemPrompt: z.string(),

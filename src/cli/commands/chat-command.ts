@@ -39,7 +39,7 @@ export function chatCommand(): Command {
     .option("--seed <n>", "random seed for sampling (default: generation.seed)", parseCountOption)
     .option("--max-tokens <n>", "longest answer in tokens (default: generation.maxTokens)", parseCountOption)
     .option("--adapter <file.gguf>", "apply a GGUF LoRA adapter to the model")
-    .addOption(new Option("--model <source>", "model: a GGUF path, an hf: URI or demo (env: MODEL)"))
+    .addOption(new Option("--model <source>", "model: a GGUF path, an hf: URI, demo or smollm2 (env: MODEL)"))
     .action(async (options: ChatOptions & { model?: string }, command: Command) => {
       const { config, log } = startCli(command, { "model.source": options.model });
       const sampling: Partial<SamplingOptions> = dropUndefined({

@@ -53,7 +53,10 @@ export function datasetCommand(): Command {
     )
     .option("--no-tokens", "write only the Saiga JSONL files and dataset.json (no model needed)")
     .addOption(
-      new Option("--model <source>", "model to tokenize with: a GGUF path, an hf: URI or demo (env: MODEL)"),
+      new Option(
+        "--model <source>",
+        "model to tokenize with: a GGUF path, an hf: URI, demo or smollm2 (env: MODEL)",
+      ),
     )
     .action(async (options: ExportOptions, command: Command) => {
       const { config, log } = startCli(command, { "model.source": options.model });

@@ -23,7 +23,7 @@ export function promptCommand(): Command {
       new Option("--format <format>", "chat format (default: model.chatFormat)").choices(CHAT_FORMATS),
     )
     .option("--tokens", "print the token ids (one JSON array) instead of the text")
-    .addOption(new Option("--model <source>", "model: a GGUF path, an hf: URI or demo (env: MODEL)"))
+    .addOption(new Option("--model <source>", "model: a GGUF path, an hf: URI, demo or smollm2 (env: MODEL)"))
     .action(
       async (
         options: { messages: string; format?: string; tokens?: boolean; model?: string },

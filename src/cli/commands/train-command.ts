@@ -61,7 +61,9 @@ export function trainCommand(): Command {
     .option("--now", "queue a training from the stored feedback now (saiga trainer runs it)")
     .option("--wait", "with --now: follow the training and print its outcome")
     .option("--cancel <job>", "stop a queued or running training (the job id --now printed)")
-    .addOption(new Option("--model <source>", "base model: a GGUF path, an hf: URI or demo (env: MODEL)"))
+    .addOption(
+      new Option("--model <source>", "base model: a GGUF path, an hf: URI, demo or smollm2 (env: MODEL)"),
+    )
     .addOption(
       new Option(
         "--loss <loss>",
