@@ -1,7 +1,16 @@
 // Generation on the demo model through real llama.cpp: streaming, determinism, limits, abort,
-// trimming and the too-long error. (The demo model's replies are gibberish by construction.)
+// trimming and the too-long error. The demo model's replies are gibberish by construction, and
+// which bytes it samples depends on the CPU's kernels, so nothing here asserts on them: where a
+// test needs an answer of some length, it first finds a request that gives one on this machine.
+// (The UTF-8 hold-back is tested on crafted tokens in token-text-stream.test.ts.)
 import { describe, expect, it } from "vitest";
-import { PromptTooLongError, type ChatMessage, type GenerationEvent } from "../src/engine/index.js";
+import {
+  PromptTooLongError,
+  type ChatMessage,
+  type GenerationEvent,
+  type SaigaEngine,
+  type SamplingOptions,
+} from "../src/engine/index.js";
 import { testEngine } from "./helpers/test-engine.js";
 
 const ask = (content: string): ChatMessage[] => [{ role: "user", content }];
@@ -15,6 +24,23 @@ async function collect(events: AsyncIterable<GenerationEvent>) {
   throw new Error("no end event");
 }
 
+/**
+ * The first request built from `candidates` whose answer reaches its maxTokens on this engine (the
+ * same request gives the same tokens again). Fails when none does, rather than testing nothing.
+ */
+async function findRequest<T>(
+  engine: SaigaEngine,
+  candidates: readonly T[],
+  build: (candidate: T) => { messages: ChatMessage[]; sampling: Partial<SamplingOptions> },
+) {
+  for (const candidate of candidates) {
+    const request = build(candidate);
+    const { stats } = await engine.complete(request);
+    if (stats.stopReason === "maxTokens") return request;
+  }
+  throw new Error(`none of ${candidates.join(", ")} gives a long enough answer`);
+}
+
 describe("generate", () => {
   it("streams deltas that add up to the final text, and reports stats", async () => {
     const engine = await testEngine();
@@ -22,9 +48,7 @@ describe("generate", () => {
       engine.generate({ messages: ask("Привет!"), sampling: { maxTokens: 16, seed: 1 } }),
     );
     expect(deltas.join("")).toBe(end.text);
-    expect(deltas.every((delta) => !delta.endsWith("\uFFFD"))).toBe(true);
     expect(end.stats.promptTokens).toBeGreaterThan(100);
-    expect(end.stats.completionTokens).toBeGreaterThan(0);
     expect(end.stats.completionTokens).toBeLessThanOrEqual(16);
     expect(end.stats.timeToFirstTokenMs).toBeGreaterThan(0);
     expect(["eos", "maxTokens"]).toContain(end.stats.stopReason);
@@ -38,17 +62,21 @@ describe("generate", () => {
     });
     const first = await engine.complete(request(42));
     const second = await engine.complete(request(42));
-    const other = await engine.complete(request(43));
     expect(second.text).toBe(first.text);
-    expect(first.text.length).toBeGreaterThan(0);
-    expect(other.text).not.toBe(first.text);
+    // At temperature 1 some other seed gives another answer (one alone might happen to agree).
+    const others = await Promise.all([43, 44, 45].map((seed) => engine.complete(request(seed))));
+    expect(others.some((other) => other.text !== first.text)).toBe(true);
   });
 
   it("stops at maxTokens", async () => {
     const engine = await testEngine();
-    // Greedy decoding on the demo model does not reach EOS within 5 tokens for this prompt.
+    // A prompt whose greedy answer on this machine is longer than 5 tokens.
+    const prompt = await findRequest(engine, ["a", "b", "Привет", "long", "Расскажи сказку"], (content) => ({
+      messages: ask(content),
+      sampling: { temperature: 0, maxTokens: 8 },
+    }));
     const { stats } = await engine.complete({
-      messages: ask("a"),
+      messages: prompt.messages,
       sampling: { temperature: 0, maxTokens: 5 },
     });
     expect(stats.stopReason).toBe("maxTokens");
@@ -57,18 +85,24 @@ describe("generate", () => {
 
   it("stops when the signal aborts, keeping the text so far", async () => {
     const engine = await testEngine();
+    // A seed whose answer on this machine runs to 8 tokens at least, so that the abort comes first.
+    const { sampling } = await findRequest(engine, [5, 6, 7, 8, 9], (seed) => ({
+      messages: ask("long"),
+      sampling: { maxTokens: 8, temperature: 1, seed },
+    }));
     const controller = new AbortController();
-    let deltas = 0;
     let end: Extract<GenerationEvent, { type: "end" }> | undefined;
     for await (const event of engine.generate(
-      { messages: ask("long"), sampling: { maxTokens: 500, temperature: 1, seed: 5 } },
+      { messages: ask("long"), sampling: { ...sampling, maxTokens: 500 } },
       controller.signal,
     )) {
-      if (event.type === "delta" && ++deltas === 3) controller.abort();
+      if (event.type === "delta") controller.abort();
       if (event.type === "end") end = event;
     }
     expect(end?.stats.stopReason).toBe("aborted");
-    expect(end?.stats.completionTokens).toBeLessThan(10);
+    // The first delta comes within 5 tokens (the stream holds back at most 4).
+    expect(end?.stats.completionTokens).toBeLessThanOrEqual(5);
+    expect(end?.text.length).toBeGreaterThan(0);
   });
 
   it("serves two conversations at once on two sequences", async () => {
@@ -77,8 +111,10 @@ describe("generate", () => {
       engine.complete({ messages: ask("first"), sampling: { maxTokens: 12, seed: 1 } }),
       engine.complete({ messages: ask("second"), sampling: { maxTokens: 12, seed: 2 } }),
     ]);
-    expect(a.stats.completionTokens).toBeGreaterThan(0);
-    expect(b.stats.completionTokens).toBeGreaterThan(0);
+    for (const { stats } of [a, b]) {
+      expect(["eos", "maxTokens"]).toContain(stats.stopReason);
+      expect(stats.completionTokens).toBeLessThanOrEqual(12);
+    }
   });
 
   it("reuses the evaluated tokens of the previous turn of a conversation", async () => {
@@ -125,6 +161,6 @@ describe("context limits", () => {
     await expect(generation).rejects.toThrow(/too long.*Send a shorter message/);
     // The engine is still usable afterwards.
     const { stats } = await engine.complete({ messages: ask("ok"), sampling: { maxTokens: 4 } });
-    expect(stats.completionTokens).toBeGreaterThan(0);
+    expect(["eos", "maxTokens"]).toContain(stats.stopReason);
   });
 });
