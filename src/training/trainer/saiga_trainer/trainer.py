@@ -408,7 +408,7 @@ def _evaluate_emulated(args):
     summary = {"done": True, "examples": len(examples), "tokens": n_tokens, "base": totals["base"]}
     if args.adapter:
         summary["adapter"] = totals["adapter"]
-    summary["emulation"] = describe(em.simd)
+    summary["emulation"] = em.describe()
     emit(summary)
 
 
@@ -450,7 +450,7 @@ def greedy(args):
     model.eval()
     r5 = lambda xs: [round(x, 5) for x in xs]  # noqa: E731
     for i, ids in enumerate(prompts):
-        line = {"prompt": i, "emulation": describe(em.simd) if emulate else None}
+        line = {"prompt": i, "emulation": em.describe() if emulate else None}
         for key in ("base", "adapter") if args.adapter else ("base",):
             model.set_lora_enabled(key == "adapter")
             prefix = "" if key == "base" else "adapter_"
