@@ -5,9 +5,18 @@ Every kernel below first forms exact integer (or exact float) partial sums in fl
 replays ggml's float32 operations in ggml's order: one float32 rounding per instruction, fused
 multiply-adds rounded once. The sources are ggml-cpu/arch/x86/quants.c (ggml_vec_dot_*),
 ggml-cpu/arch/x86/repack.cpp (the CPU_REPACK gemv/gemm kernels llama.cpp uses for Q4_0 and Q4_K
-weights on AVX2 machines), ggml-cpu/llamafile/sgemm.cpp (tinyBLAS, used for batches of two or
-more rows) and ggml-cpu/vec.cpp (ggml_vec_dot_f32 / _f16). "avx512" and "avx2" are the two builds
-the CPU backend loader picks between on x86-64 (they differ in vector width for float dots).
+weights on AVX2 machines, and Q2_K on AVX-512 ones), ggml-cpu/amx/mmq.cpp (the AMX buffer's
+kernels, which take Q4_0, Q4_1 and Q8_0 weights on CPUs with AMX-INT8), ggml-cpu/llamafile/sgemm.cpp
+(tinyBLAS, used for batches of two or more rows) and ggml-cpu/vec.cpp (ggml_vec_dot_f32 / _f16).
+"avx512" and "avx2" are the two builds the CPU backend loader picks between on x86-64 (they differ
+in vector width for float dots).
+
+Per weight type, the activation's vec_dot_type and the x86 kernels:
+  Q8_0, Q4_0, Q5_0 -> Q8_0 blocks; vec_dot / tinyBLAS_Q0_AVX (8 lanes of 4 products per block);
+    Q4_0 repacked (8x8 gemv/gemm) on AVX2+, Q4_0/Q8_0 through AMX where it is used.
+  Q4_1, Q5_1 -> Q8_1 blocks (d and s = d*sum(q)); vec_dot (no tinyBLAS); Q4_1 through AMX.
+  Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> Q8_K blocks; vec_dot (8 lanes); Q4_K repacked on AVX2+, Q2_K
+    repacked on AVX-512.
 """
 
 import torch
@@ -16,13 +25,22 @@ from .gguf_file import (
     GGML_BF16,
     GGML_F16,
     GGML_F32,
+    GGML_Q2_K,
+    GGML_Q3_K,
     GGML_Q4_0,
+    GGML_Q4_1,
     GGML_Q4_K,
+    GGML_Q5_0,
+    GGML_Q5_1,
     GGML_Q5_K,
     GGML_Q6_K,
     GGML_Q8_0,
     GgufError,
     ggml_type_name,
+    k2_low,
+    q3_k_quants,
+    q3_k_scales,
+    q5_high_bits,
 )
 
 F64 = torch.float64
@@ -80,13 +98,15 @@ def _f16_to_f64(raw2):
 
 class QWeight:
     """A weight matrix [n_out, n_in] as ggml's kernels see it: float64 exact values for float
-    types; for quantized ones the block scales and the quants (int8, widened per product)."""
+    types; for quantized ones the block scales and the quants (int8, widened per product).
+    `repacked`: in the CPU_REPACK buffer; `amx`: in the AMX buffer (which comes first)."""
 
-    def __init__(self, raw, type_id, n_out, n_in, repacked):
+    def __init__(self, raw, type_id, n_out, n_in, repacked, amx=False):
         self.type = type_id
         self.n_out = n_out
         self.n_in = n_in
-        self.repacked = repacked
+        self.repacked = repacked and not amx
+        self.amx = amx
         b = raw.reshape(n_out, -1)
         if type_id == GGML_F32:
             self.w = b.contiguous().view(F32).to(F64)
@@ -104,6 +124,36 @@ class QWeight:
             self.d = _f16_to_f64(blk[..., 0:2])[..., 0]
             qs = blk[..., 2:18].to(torch.int16)
             self.q = (torch.cat([qs & 0x0F, qs >> 4], dim=-1) - 8).to(torch.int8)
+        elif type_id in (GGML_Q4_1, GGML_Q5_0, GGML_Q5_1):
+            size = {GGML_Q4_1: 20, GGML_Q5_0: 22, GGML_Q5_1: 24}[type_id]
+            blk = b.reshape(n_out, -1, size)
+            nb = blk.shape[1]
+            self.d = _f16_to_f64(blk[..., 0:2])[..., 0]
+            if type_id != GGML_Q5_0:
+                self.m = _f16_to_f64(blk[..., 2:4])[..., 0]
+            qs = blk[..., size - 16 :].to(torch.int16)
+            q = torch.cat([qs & 0x0F, qs >> 4], dim=-1)
+            if type_id != GGML_Q4_1:
+                at = 2 if type_id == GGML_Q5_0 else 4
+                high = q5_high_bits(blk[..., at : at + 4].reshape(-1, 4)).reshape(n_out, nb, 32)
+                q = q | (high << 4)
+            self.q = (q - 16 if type_id == GGML_Q5_0 else q).to(torch.int8)
+        elif type_id == GGML_Q2_K:
+            blk = b.reshape(n_out, -1, 84)
+            nb = blk.shape[1]
+            sc = blk[..., 0:16].to(torch.int32)
+            self.sc = (sc & 0x0F).to(F64)  # [n_out, nb, 16]: one per 16 values
+            self.m = (sc >> 4).to(F64)
+            self.q = k2_low(blk[..., 16:80].reshape(-1, 64)).reshape(n_out, nb, 256).to(torch.int8)
+            self.d = _f16_to_f64(blk[..., 80:82])[..., 0]
+            self.dmin = _f16_to_f64(blk[..., 82:84])[..., 0]
+        elif type_id == GGML_Q3_K:
+            blk = b.reshape(n_out, -1, 110)
+            nb = blk.shape[1]
+            flat = blk.reshape(-1, 110)
+            self.q = q3_k_quants(flat[:, 0:32], flat[:, 32:96]).reshape(n_out, nb, 256).to(torch.int8)
+            self.sc = q3_k_scales(flat[:, 96:108]).reshape(n_out, nb, 16).to(F64)
+            self.d = _f16_to_f64(blk[..., 108:110])[..., 0]
         elif type_id in (GGML_Q4_K, GGML_Q5_K):
             size = 144 if type_id == GGML_Q4_K else 176
             blk = b.reshape(n_out, -1, size)
@@ -137,8 +187,26 @@ class QWeight:
 
 def repacked(type_id, n_out, simd):
     """Whether llama.cpp's CPU_REPACK buffer takes this weight on x86 (ggml_repack_get_optimal_
-    repack_type: Q4_0 and Q4_K with rows a multiple of 8, on AVX2 and up)."""
-    return type_id in (GGML_Q4_0, GGML_Q4_K) and n_out % 8 == 0 and simd in ("avx2", "avx512")
+    repack_type: Q4_0 and Q4_K with rows a multiple of 8 on AVX2 and up, Q2_K on AVX-512)."""
+    if n_out % 8:
+        return False
+    if type_id in (GGML_Q4_0, GGML_Q4_K):
+        return simd in ("avx2", "avx512")
+    return type_id == GGML_Q2_K and simd == "avx512"
+
+
+# The AMX buffer's kernels and the row alignment each needs (ggml-cpu/amx: qtype_has_amx_kernels,
+# extra_buffer_type::supports_op; output rows a multiple of 2 * TILE_N = 32).
+_AMX_ALIGN = {GGML_Q4_0: 32, GGML_Q4_1: 32, GGML_Q8_0: 32, GGML_Q4_K: 256, GGML_Q5_K: 256, GGML_Q6_K: 256}
+# The AMX kernels this module replays (the K-quant ones are not).
+AMX_EMULATED = (GGML_Q4_0, GGML_Q4_1, GGML_Q8_0)
+
+
+def amx_takes(type_id, n_out, n_in):
+    """Whether llama.cpp's AMX buffer (present on CPUs with AMX-INT8, ahead of CPU_REPACK) takes
+    this weight."""
+    align = _AMX_ALIGN.get(type_id)
+    return align is not None and n_out % 32 == 0 and n_in % align == 0
 
 
 # --- activations --------------------------------------------------------------------------------
@@ -156,6 +224,18 @@ def quantize_q8_0(x):
     iscale = torch.where(amax == 0, torch.zeros_like(amax), div(127.0, safe))
     q = torch.round(b * iscale)
     return q.to(F64), d[..., 0]
+
+
+def quantize_q8_1(x):
+    """x86 quantize_row_q8_1: the quants and d of quantize_row_q8_0, and s = FP16(d * sum(q)) with
+    the float32 d = amax/127 (before its FP16 rounding). Returns (q [N, nb, 32], d [N, nb],
+    s [N, nb]) as float64."""
+    N, K = x.shape
+    q, d = quantize_q8_0(x)
+    amax = x.reshape(N, K // 32, 32).abs().amax(-1)
+    d32 = amax / 127.0
+    s = (d32 * q.sum(-1).float()).to(torch.float16).to(F64)
+    return q, d, s
 
 
 def quantize_q8_k(x, four_rows=0):
@@ -186,15 +266,38 @@ def quantize_q8_k(x, four_rows=0):
 # --- kernels -------------------------------------------------------------------------------------
 
 
+# Types whose integer block dots (32 products of at most 255*128) are exact in float32, so their
+# quants are kept as float32 once (the K-quants' scaled 256-value sums need float64).
+_BLOCK32 = (GGML_Q8_0, GGML_Q4_0, GGML_Q5_0, GGML_Q4_1, GGML_Q5_1)
+
+
 def _wq(w):
+    if w.type in _BLOCK32:
+        if getattr(w, "qf", None) is None:
+            w.qf = w.q.to(F32)
+        return w.qf
     return w.q.to(F64)
+
+
+def _group_dots(xq, w, group):
+    """Integer dots of consecutive groups of `group` values of each activation row with each
+    weight row: [N, n_out, n_in / group] float32, exact. As batched matrix products over the
+    groups, with the weight quants kept transposed ([groups, group, n_out]) after the first call."""
+    cache = getattr(w, "grouped", None)
+    if cache is None:
+        w.grouped = cache = {}
+    wt = cache.get(group)
+    if wt is None:
+        wt = cache[group] = _wq(w).reshape(w.n_out, -1, group).permute(1, 2, 0).contiguous()
+    x = xq.to(wt.dtype).reshape(xq.shape[0], -1, group).permute(1, 0, 2)  # [groups, N, group]
+    return torch.bmm(x, wt).permute(1, 2, 0).float()
 
 
 def _q8_0_lanes(xq, xd, w):
     """ggml_vec_dot_q8_0_q8_0 / ggml_vec_dot_q4_0_q8_0 (AVX2) and tinyBLAS_Q0_AVX: 8 lanes of
     4 consecutive products per block, acc = fma(d_x*d_w, lane, acc) block by block, hsum_float_8."""
     N, nb, _ = xq.shape
-    P = torch.einsum("nbls,obls->nobl", xq.reshape(N, nb, 8, 4), _wq(w).reshape(w.n_out, nb, 8, 4)).float()
+    P = _group_dots(xq, w, 4).reshape(N, w.n_out, nb, 8)
     D = (xd[:, None, :] * w.d[None]).float()  # FP16*FP16: exact in float32
     acc = torch.zeros(N, w.n_out, 8)
     for blk in range(nb):
@@ -202,10 +305,47 @@ def _q8_0_lanes(xq, xd, w):
     return hsum8(acc)
 
 
+def _lane_dots(xq, w):
+    """Integer dots of 32-value blocks in 8 lanes of 4 consecutive products (dpbusd /
+    maddubs+madd): [N, n_out, nb, 8] float32 (exact)."""
+    N, nb, _ = xq.shape
+    return _group_dots(xq, w, 4).reshape(N, w.n_out, nb, 8)
+
+
+def _q4_1_q5_1_vecdot(xq, xd, xs, w):
+    """ggml_vec_dot_q4_1_q8_1 / ggml_vec_dot_q5_1_q8_1 (AVX2): acc = fma(d_w*d_x, lane, acc) block
+    by block, summs += m_w*s_x (an exact product, so fused or not alike), hsum_float_8(acc) + summs."""
+    P = _lane_dots(xq, w)
+    D = (xd[:, None, :] * w.d[None]).float()
+    MS = (xs[:, None, :] * w.m[None]).float()  # FP16*FP16: exact in float32
+    acc = torch.zeros(xq.shape[0], w.n_out, 8)
+    summs = torch.zeros(xq.shape[0], w.n_out)
+    for blk in range(xq.shape[1]):
+        acc = fma(D[:, :, blk, None], P[:, :, blk], acc)
+        summs = summs + MS[..., blk]
+    return hsum8(acc) + summs
+
+
+def _amx_q4_q8(xq, xd, w, xs=None):
+    """The AMX buffer's Q4_0/Q4_1/Q8_0 kernels (tinygemm_kernel_vnni for one row, the AMX tiles'
+    acc_C for more; alike per row): per column, acc = fma(float(block int dot), d_w*d_x, acc) and
+    for Q4_1 then acc = fma(m_w, s_x, acc)."""
+    # Every product is exact in float64 (an integer below 2^24 times an FP16*FP16 scale), so each
+    # fused multiply-add is one float32 rounding of the float64 sum.
+    P = _group_dots(xq, w, 32).to(F64) * (xd[:, None, :] * w.d[None])
+    MS = None if xs is None else (xs[:, None, :] * w.m[None])
+    acc = torch.zeros(xq.shape[0], w.n_out, dtype=F64)
+    for blk in range(xq.shape[1]):
+        acc = (acc + P[..., blk]).float().to(F64)
+        if MS is not None:
+            acc = (acc + MS[..., blk]).float().to(F64)
+    return acc.float()
+
+
 def _q4_0_repack(xq, xd, w):
     """ggml_gemv/gemm_q4_0_8x8_q8_0 (x86): per column, acc = fma(float(block int dot),
     d_w*d_x, acc) block by block."""
-    I = torch.einsum("nbs,obs->nob", xq, _wq(w)).float()
+    I = _group_dots(xq, w, 32)
     D = (xd[:, None, :] * w.d[None]).float()
     acc = torch.zeros(xq.shape[0], w.n_out)
     for blk in range(xq.shape[1]):
@@ -219,29 +359,31 @@ def _sub_sums(xq, size):
     return xq.reshape(N, nb, 256 // size, size).sum(-1)
 
 
-def _q4_k_repack(xq, xd, w, gemm_rows):
-    """ggml_gemv/gemm_q4_K_8x8_q8_K (x86). Per column, with I = sc_j * (q4 . q8)_j and
-    M = m_j * bsum_j (ints per 32-value sub-block j): acc = fma(float(I), d_w*d_x, acc) and
-    accm = fma(float(M), dmin_w*d_x, accm), then acc - accm. The gemv (rows past the last full
-    group of four) sums I and M over each super-block first; the gemm over each pair of
-    sub-blocks (64 values)."""
+def _k_repack(xq, xd, w, gemm_rows):
+    """ggml_gemv/gemm_q4_K_8x8_q8_K (x86) and ggml_gemv/gemm_q2_K_8x8_q8_K (AVX-512). Per column,
+    with I = sc_j * (q . q8)_j and M = m_j * bsum_j (ints per sub-block j: 32 values for Q4_K, 16
+    for Q2_K): acc = fma(float(I), d_w*d_x, acc) and accm = fma(float(M), dmin_w*d_x, accm), then
+    acc - accm. The gemv (rows past the last full group of four) sums I and M over each
+    super-block first; the gemm over 64 values (Q4_K) or 128 (Q2_K)."""
     N, nb, _ = xq.shape
-    dots = torch.einsum("nbjs,objs->nobj", xq.reshape(N, nb, 8, 32), _wq(w).reshape(w.n_out, nb, 8, 32))
-    I = dots * w.sc[None]  # [N, n_out, nb, 8]
-    M = _sub_sums(xq, 32)[:, None] * w.m[None]
+    sub = 32 if w.type == GGML_Q4_K else 16
+    ns = 256 // sub
+    dots = torch.einsum("nbjs,objs->nobj", xq.reshape(N, nb, ns, sub), _wq(w).reshape(w.n_out, nb, ns, sub))
+    I = dots * w.sc[None]  # [N, n_out, nb, ns]
+    M = _sub_sums(xq, sub)[:, None] * w.m[None]
     D = (w.d[None] * xd[:, None, :]).float()
     Dm = (w.dmin[None] * xd[:, None, :]).float()
     out = []
-    for rows, group in ((slice(0, gemm_rows), 2), (slice(gemm_rows, N), 8)):
+    for rows, group in ((slice(0, gemm_rows), 2 if sub == 32 else 8), (slice(gemm_rows, N), ns)):
         n = len(range(N)[rows])
         if n == 0:
             continue
-        Ig = I[rows].reshape(n, w.n_out, nb, 8 // group, group).sum(-1).float()
-        Mg = M[rows].reshape(n, w.n_out, nb, 8 // group, group).sum(-1).float()
+        Ig = I[rows].reshape(n, w.n_out, nb, ns // group, group).sum(-1).float()
+        Mg = M[rows].reshape(n, w.n_out, nb, ns // group, group).sum(-1).float()
         acc = torch.zeros(n, w.n_out)
         accm = torch.zeros(n, w.n_out)
         for blk in range(nb):
-            for g in range(8 // group):
+            for g in range(ns // group):
                 acc = fma(Ig[..., blk, g], D[rows, :, blk], acc)
                 accm = fma(Mg[..., blk, g], Dm[rows, :, blk], accm)
         out.append(acc - accm)
@@ -280,6 +422,36 @@ def _q4_q5_k_vecdot(xq, xd, w):
         acc = fma(d[..., blk, None], lanes[:, :, blk], acc)
         summs = fma(dmin[..., blk], H[..., blk], summs)  # summs += dmin * sum (fused)
     return hsum8(acc) + summs
+
+
+def _q2_k_vecdot(xq, xd, w):
+    """ggml_vec_dot_q2_K_q8_K (AVX2). Per super-block: acc = fma(-(d_x*dmin_w), float(lane), acc)
+    with lane l = m[2l]*bsum[2l] + m[2l+1]*bsum[2l+1] (16-value sub-blocks), then acc = fma(d_x*d_w,
+    float(lane), acc) with the 8 lanes of the scaled 2-bit dots; hsum_float_8."""
+    n, nb, _ = xq.shape
+    scaled = (_wq(w).reshape(w.n_out, nb, 16, 16) * w.sc.unsqueeze(-1)).reshape(w.n_out, nb, 256)
+    lanes = _k_lane_sums(xq, scaled, w).float()
+    mins = (w.m[None] * _sub_sums(xq, 16)[:, None]).reshape(n, w.n_out, nb, 8, 2).sum(-1).float()
+    d = (xd[:, None, :] * w.d[None]).float()
+    dmin = -((xd[:, None, :] * w.dmin[None]).float())
+    acc = torch.zeros(n, w.n_out, 8)
+    for blk in range(nb):
+        acc = fma(dmin[..., blk, None], mins[:, :, blk], acc)
+        acc = fma(d[..., blk, None], lanes[:, :, blk], acc)
+    return hsum8(acc)
+
+
+def _q3_k_vecdot(xq, xd, w):
+    """ggml_vec_dot_q3_K_q8_K (AVX2): the signed 3-bit quants times their 6-bit scale in 8 lanes,
+    acc = fma(d_x*d_w, float(lane), acc) per super-block, hsum_float_8."""
+    n, nb, _ = xq.shape
+    scaled = (_wq(w).reshape(w.n_out, nb, 16, 16) * w.sc.unsqueeze(-1)).reshape(w.n_out, nb, 256)
+    lanes = _k_lane_sums(xq, scaled, w).float()
+    d = (xd[:, None, :] * w.d[None]).float()
+    acc = torch.zeros(n, w.n_out, 8)
+    for blk in range(nb):
+        acc = fma(d[..., blk, None], lanes[:, :, blk], acc)
+    return hsum8(acc)
 
 
 def _q6_k_vecdot(xq, xd, w):
@@ -396,15 +568,26 @@ def _mul_mat(x, w, simd, grouped, whole_batch=None):
         # Not emulated bit for bit (ggml_vec_dot_bf16 / tinyBLAS bf16 use BF16 dot instructions):
         # the exact product of the BF16-rounded activations, rounded once.
         return torch.matmul(x.to(torch.bfloat16).to(F64), w.w.t()).float()
-    if t in (GGML_Q8_0, GGML_Q4_0):
+    if t in (GGML_Q8_0, GGML_Q4_0, GGML_Q5_0):
         xq, xd = quantize_q8_0(x)
+        if w.amx:
+            return _amx_q4_q8(xq, xd, w)
         if w.repacked:
             return _q4_0_repack(xq, xd, w)
         return _q8_0_lanes(xq, xd, w)
-    if w.repacked:  # Q4_K
+    if t in (GGML_Q4_1, GGML_Q5_1):
+        xq, xd, xs = quantize_q8_1(x)
+        if w.amx:
+            return _amx_q4_q8(xq, xd, w, xs)
+        return _q4_1_q5_1_vecdot(xq, xd, xs, w)
+    if w.repacked:  # Q4_K, Q2_K
         xq, xd = quantize_q8_k(x, four_rows=grouped)
-        return _q4_k_repack(xq, xd, w, grouped)
+        return _k_repack(xq, xd, w, grouped)
     xq, xd = quantize_q8_k(x)
     if t == GGML_Q6_K:
         return _q6_k_vecdot(xq, xd, w)
+    if t == GGML_Q2_K:
+        return _q2_k_vecdot(xq, xd, w)
+    if t == GGML_Q3_K:
+        return _q3_k_vecdot(xq, xd, w)
     return _q4_q5_k_vecdot(xq, xd, w)

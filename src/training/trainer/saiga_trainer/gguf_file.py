@@ -289,7 +289,7 @@ def _dec_q4_1(b, ct):
     return d * q + m
 
 
-def _bits32(qh):
+def q5_high_bits(qh):
     """[n, 4] uint8 (a little-endian uint32 of high bits) -> [n, 32] int16: bit e of element e."""
     qh = qh.to(torch.int16)
     shifts = torch.arange(8, device=qh.device, dtype=torch.int16)
@@ -299,7 +299,7 @@ def _bits32(qh):
 def _dec_q5_0(b, ct):
     d = _f16(b[:, 0:2], ct)
     qs = b[:, 6:22].to(torch.int16)
-    q = torch.cat([qs & 0x0F, qs >> 4], dim=1) | (_bits32(b[:, 2:6]) << 4)
+    q = torch.cat([qs & 0x0F, qs >> 4], dim=1) | (q5_high_bits(b[:, 2:6]) << 4)
     return d * (q - 16).to(ct)
 
 
@@ -307,11 +307,11 @@ def _dec_q5_1(b, ct):
     d = _f16(b[:, 0:2], ct)
     m = _f16(b[:, 2:4], ct)
     qs = b[:, 8:24].to(torch.int16)
-    q = torch.cat([qs & 0x0F, qs >> 4], dim=1) | (_bits32(b[:, 4:8]) << 4)
+    q = torch.cat([qs & 0x0F, qs >> 4], dim=1) | (q5_high_bits(b[:, 4:8]) << 4)
     return d * q.to(ct) + m
 
 
-def _k2_low(qs):
+def k2_low(qs):
     """The 2-bit quants of Q2_K/Q3_K in element order: [n, 64] uint8 -> [n, 256] int32. Element
     128j + 32k + l is bits 2k..2k+1 of byte 32j + l."""
     n = qs.shape[0]
@@ -323,7 +323,7 @@ def _k2_low(qs):
 def _dec_q2_k(b, ct):
     n = b.shape[0]
     sc = b[:, 0:16].to(torch.int32)  # per 16 elements: scale in the low nibble, min in the high one
-    q = _k2_low(b[:, 16:80]).reshape(n, 16, 16).to(ct)
+    q = k2_low(b[:, 16:80]).reshape(n, 16, 16).to(ct)
     d = _f16(b[:, 80:82], ct)
     dmin = _f16(b[:, 82:84], ct)
     return (d * (sc & 0x0F).to(ct)).unsqueeze(2) * q - (dmin * (sc >> 4).to(ct)).unsqueeze(2)
@@ -346,7 +346,7 @@ def q3_k_quants(hmask, qs):
     h = hmask.to(torch.int32).reshape(n, 1, 32)
     shifts = torch.arange(8, device=qs.device, dtype=torch.int32).reshape(1, 8, 1)
     high = ((h >> shifts) & 1).reshape(n, 256)
-    return _k2_low(qs) - 4 * (1 - high)
+    return k2_low(qs) - 4 * (1 - high)
 
 
 def _dec_q3_k(b, ct):

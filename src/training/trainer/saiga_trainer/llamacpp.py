@@ -44,8 +44,20 @@ import struct
 import torch
 
 from . import DEFAULT_TARGETS as ALL_TARGETS
-from .ggml_matmul import QWeight, div, f32_mul_mat, fma, hsum8, hsum16, mul_mat, reduce8, repacked
-from .gguf_file import GGML_TYPES, GgufFile, dequantize
+from .ggml_matmul import (
+    AMX_EMULATED,
+    QWeight,
+    amx_takes,
+    div,
+    f32_mul_mat,
+    fma,
+    hsum8,
+    hsum16,
+    mul_mat,
+    reduce8,
+    repacked,
+)
+from .gguf_file import GGML_TYPES, GgufFile, dequantize, ggml_type_name
 
 # ggml-cpu/common.h GGML_FA_TILE_Q / _KV: flash attention switches to its tiled kernel at this many
 # query rows, and walks the cache in tiles of this many positions.
@@ -418,14 +430,29 @@ def detect_simd():
     return "avx2"
 
 
-def describe(simd):
+# CPU features of node-llama-cpp's "sapphirerapids" ggml-cpu build, the only one with the AMX buffer
+# (its loader picks it where all are present and the kernel grants AMX tile data).
+_AMX_BUILD_FLAGS = {"avx512vbmi", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_int8"}
+
+
+def detect_amx(simd):
+    """Whether llama.cpp multiplies through its AMX buffer here (Q4_0, Q4_1, Q8_0 and K-quant
+    weights of suitable shapes). SAIGA_LLAMA_CPP_AMX=0|1 overrides."""
+    forced = os.environ.get("SAIGA_LLAMA_CPP_AMX")
+    if forced in ("0", "1"):
+        return forced == "1"
+    return simd == "avx512" and _AMX_BUILD_FLAGS <= _cpu_flags()
+
+
+def describe(simd, amx=False, amx_unemulated=()):
     """The emulation as reported in the trainer's output, with what it cannot match bit for bit
-    on this machine."""
+    on this machine (`amx_unemulated`: names of weight types the AMX buffer takes whose kernels
+    are not replayed)."""
     notes = []
     if platform.machine().lower() not in ("x86_64", "amd64"):
         notes.append("not x86-64: approximate")
-    elif "amx_int8" in _cpu_flags():
-        notes.append("AMX kernels not emulated")
+    elif amx:
+        notes.append("amx" + ("; AMX %s kernels not emulated" % "/".join(amx_unemulated) if amx_unemulated else ""))
     return "llama.cpp (%s%s)" % (simd, "".join("; " + n for n in notes))
 
 
@@ -436,6 +463,8 @@ class Emulator:
     def __init__(self, model, simd=None, ubatch=512):
         self.model = model
         self.simd = simd or detect_simd()
+        self.amx = detect_amx(self.simd)
+        self.amx_unemulated = set()
         self.ubatch = ubatch
         self.cfg = model.cfg
         cfg = self.cfg
@@ -453,11 +482,20 @@ class Emulator:
         self.rope = RopeCache(cfg.n_rot, cfg.rope_base, cfg.rope_freq_scale, model.rope_freq_factors)
         self.reset()
 
+    def describe(self):
+        """What runs here, as reported in the trainer's output (see describe())."""
+        return describe(self.simd, self.amx, sorted(self.amx_unemulated))
+
     def _weight(self, name, repack=True):
         info = self.gguf.tensors[name]
         n_in, n_out = info.dims[0], info.dims[1]
         rp = repack and repacked(info.type, n_out, self.simd)
-        w = QWeight(self.gguf.raw(name), info.type, n_out, n_in, rp)
+        amx = repack and self.amx and amx_takes(info.type, n_out, n_in)
+        if amx and info.type not in AMX_EMULATED:
+            # Not replayed: the CPU_REPACK / vec_dot kernel stands in (close, not bit for bit).
+            self.amx_unemulated.add(ggml_type_name(info.type))
+            amx = False
+        w = QWeight(self.gguf.raw(name), info.type, n_out, n_in, rp, amx=amx)
         self.weights[name] = w
         return w
 
