@@ -1,9 +1,11 @@
 // The Python trainer's GGUF reader against our TypeScript GGUF module, and its forward pass against
 // llama.cpp (node-llama-cpp): greedy continuations of the same prompt tokens, with and without a
-// LoRA adapter, for F32, F16 and Q8_0 demo models and a model of K-quant blocks (Q4_K, Q5_K, Q6_K,
-// with Q4_0 and BF16 tensors mixed in). The trainer's --greedy runs its llama.cpp emulation
-// (saiga_trainer/llamacpp.py: activation quantization, F16 KV cache and attention, ggml's kernels'
-// float32 order), so the continuations must be equal token for token.
+// LoRA adapter, for models whose weights are every quant type Saiga GGUFs ship (F32, F16, BF16,
+// Q8_0, Q4_0, Q4_1, Q5_0, Q5_1, Q2_K, Q3_K, Q4_K, Q5_K, Q6_K: seeded normal values or random valid
+// blocks) and for a head size other than n_embd / n_head. The trainer's --greedy runs its llama.cpp
+// emulation (saiga_trainer/llamacpp.py: activation quantization, F16 KV cache and attention,
+// ggml's kernels' float32 order), so the continuations must be equal token for token and
+// llama.cpp's token the trainer's best logit at every step.
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -25,10 +27,10 @@ import {
   SeededRandom,
   writeGguf,
   writeLlamaModel,
-  writeLoraAdapter,
 } from "../src/gguf/index.js";
 import type { LlamaModelOptions } from "../src/gguf/index.js";
 import { pythonTorchVersion, runTrainer } from "../src/training/trainer/trainer-process.js";
+import { writeRandomAdapter } from "./helpers/random-lora-adapter.js";
 
 const PYTHON = "/usr/bin/python3";
 const TORCH = pythonTorchVersion(PYTHON);
@@ -36,20 +38,24 @@ const SKIP_NOTE = TORCH ? "" : ` (skipped: ${PYTHON} cannot import torch; instal
 
 const dir = mkdtempSync(path.join(tmpdir(), "saiga-trainer-parity-"));
 const GENERATED = 16;
-const RANK = 4;
-const TARGETS = ["attn_q", "attn_k", "attn_v", "attn_output", "ffn_gate", "ffn_up", "ffn_down"];
+// The emulation computes llama.cpp's float32 logits themselves; what is left is llama.cpp's float32
+// softmax (ln p1 − ln p2 gives back l1 − l2 to about 1e-6) and the trainer's 5-decimal rounding.
+const LOGIT_TOLERANCE = 2e-5;
 
 interface Variant {
-  readonly name: "F32" | "F16" | "Q8_0" | "K";
+  /** The file name part and what the test title says. */
+  readonly name: string;
+  readonly title: string;
   readonly options: LlamaModelOptions;
 }
 
 const VARIANTS: Variant[] = [
-  { name: "F32", options: { ...DEMO_MODEL_OPTIONS, weightType: GgmlType.F32 } },
-  { name: "F16", options: { ...DEMO_MODEL_OPTIONS, weightType: GgmlType.F16 } },
-  { name: "Q8_0", options: { ...DEMO_MODEL_OPTIONS, weightType: GgmlType.Q8_0 } },
+  { name: "F32", title: "F32", options: { ...DEMO_MODEL_OPTIONS, weightType: GgmlType.F32 } },
+  { name: "F16", title: "F16", options: { ...DEMO_MODEL_OPTIONS, weightType: GgmlType.F16 } },
+  { name: "Q8_0", title: "Q8_0", options: { ...DEMO_MODEL_OPTIONS, weightType: GgmlType.Q8_0 } },
   {
     name: "K",
+    title: "Q4_K/Q5_K/Q6_K/Q4_0/BF16",
     // K-quant rows are 256 values; grouped-query attention and non-default RoPE base / RMS eps too.
     options: {
       ...DEMO_MODEL_OPTIONS,
@@ -68,53 +74,78 @@ const VARIANTS: Variant[] = [
       },
     },
   },
+  {
+    name: "Q4_1",
+    // SmolLM2's mix (Q4_1 with a Q8_0 token_embd); one KV head of 16 values, so that K and V take
+    // the vec_dot kernels where AMX takes the other products (it needs rows in multiples of 32).
+    title: "Q4_1/Q8_0",
+    options: {
+      ...DEMO_MODEL_OPTIONS,
+      nHead: 8,
+      nHeadKv: 1,
+      weightType: GgmlType.Q4_1,
+      weightTypes: { token_embd: GgmlType.Q8_0 },
+    },
+  },
+  {
+    name: "Q5",
+    title: "Q5_0/Q5_1",
+    options: {
+      ...DEMO_MODEL_OPTIONS,
+      weightType: GgmlType.Q5_0,
+      weightTypes: {
+        attn_v: GgmlType.Q5_1,
+        ffn_gate: GgmlType.Q5_1,
+        ffn_up: GgmlType.Q5_1,
+        output: GgmlType.Q5_1,
+      },
+    },
+  },
+  {
+    name: "Q2_Q3",
+    title: "Q2_K/Q3_K",
+    options: {
+      ...DEMO_MODEL_OPTIONS,
+      nEmbd: 256,
+      nFf: 512,
+      nHeadKv: 2,
+      weightType: GgmlType.Q3_K,
+      weightTypes: { attn_q: GgmlType.Q2_K, ffn_gate: GgmlType.Q2_K, ffn_down: GgmlType.Q2_K },
+    },
+  },
+  {
+    name: "head",
+    // attention.key_length ≠ n_embd / n_head, as Mistral-Nemo (saiga_nemo_12b): 4 heads of 48.
+    title: "Q8_0 with heads of 48 values in a 128-wide model",
+    options: { ...DEMO_MODEL_OPTIONS, nHeadKv: 2, headDim: 48, weightType: GgmlType.Q8_0 },
+  },
 ];
 
-/** A LoRA adapter on every default target of every layer, with non-zero B. */
-async function writeAdapter(file: string, options: LlamaModelOptions): Promise<void> {
-  const { nEmbd, nLayer, nHead, nFf } = options;
-  const nEmbdKv = (nEmbd / nHead) * (options.nHeadKv ?? nHead);
-  const shapes: Record<string, [number, number]> = {
-    attn_q: [nEmbd, nEmbd],
-    attn_k: [nEmbd, nEmbdKv],
-    attn_v: [nEmbd, nEmbdKv],
-    attn_output: [nEmbd, nEmbd],
-    ffn_gate: [nEmbd, nFf],
-    ffn_up: [nEmbd, nFf],
-    ffn_down: [nFf, nEmbd],
-  };
-  const random = new SeededRandom(4242);
-  const pairs = [];
-  for (let layer = 0; layer < nLayer; layer++) {
-    for (const target of TARGETS) {
-      const [nIn, nOut] = shapes[target] ?? [0, 0];
-      pairs.push({
-        weight: `blk.${layer}.${target}.weight`,
-        nIn,
-        nOut,
-        rank: RANK,
-        a: random.fillNormal(new Float32Array(RANK * nIn), 0.05),
-        b: random.fillNormal(new Float32Array(nOut * RANK), 0.2),
-      });
-    }
-  }
-  // alpha 2·rank: llama.cpp scales B(Ax) by alpha/rank = 2, which the trainer must do as well.
-  await writeLoraAdapter(file, { architecture: "llama", alpha: 2 * RANK, pairs, name: "parity" });
+interface Continuation {
+  readonly tokens: number[];
+  /** Per step: the best minus the second-best logit (ln p1 − ln p2 of llama.cpp's softmax). */
+  readonly margins: number[];
 }
 
-async function llamaGreedy(model: LlamaModel, prompt: Token[], adapter?: string): Promise<number[]> {
+async function llamaGreedy(model: LlamaModel, prompt: Token[], adapter?: string): Promise<Continuation> {
   const context = await model.createContext({
     contextSize: 256,
     threads: 1,
     lora: adapter ? { adapters: [{ filePath: adapter }] } : undefined,
   });
   try {
-    const out: number[] = [];
-    for await (const token of context.getSequence().evaluate(prompt, { temperature: 0 })) {
-      out.push(token);
-      if (out.length === GENERATED) break;
+    const tokens: number[] = [];
+    const margins: number[] = [];
+    const steps = context
+      .getSequence()
+      .evaluateWithMetadata(prompt, { probabilities: true }, { temperature: 0 });
+    for await (const { token, probabilities } of steps) {
+      const [p1 = 0, p2 = 0] = probabilities.values();
+      tokens.push(token);
+      margins.push(Math.log(p1) - Math.log(p2));
+      if (tokens.length === GENERATED) break;
     }
-    return out;
+    return { tokens, margins };
   } finally {
     await context.dispose();
   }
@@ -132,16 +163,16 @@ describe.skipIf(!TORCH)(`trainer forward pass vs llama.cpp greedy decoding${SKIP
   });
 
   for (const variant of VARIANTS) {
-    it(`${variant.name === "K" ? "Q4_K/Q5_K/Q6_K/Q4_0/BF16" : variant.name} weights, with and without an adapter`, async () => {
+    it(`${variant.title} weights, with and without an adapter`, async () => {
       const modelPath = path.join(dir, `parity-${variant.name}.gguf`);
       const adapterPath = path.join(dir, `parity-${variant.name}-lora.gguf`);
       await writeLlamaModel(modelPath, variant.options);
-      await writeAdapter(adapterPath, variant.options);
+      await writeRandomAdapter(modelPath, adapterPath);
 
       const model = await llama.loadModel({ modelPath });
       const prompts: Token[][] = [];
-      const base: number[][] = [];
-      const adapted: number[][] = [];
+      const base: Continuation[] = [];
+      const adapted: Continuation[] = [];
       try {
         const wrapper = new SaigaV2ChatWrapper();
         for (const question of ["Что такое сайга?", "Расскажи о степи."]) {
@@ -158,7 +189,7 @@ describe.skipIf(!TORCH)(`trainer forward pass vs llama.cpp greedy decoding${SKIP
         await model.dispose();
       }
       // The adapter must matter, or "with an adapter" would test nothing.
-      expect(adapted).not.toEqual(base);
+      expect(adapted.map((c) => c.tokens)).not.toEqual(base.map((c) => c.tokens));
 
       const args = [
         "--model",
@@ -178,9 +209,9 @@ describe.skipIf(!TORCH)(`trainer forward pass vs llama.cpp greedy decoding${SKIP
           "--prompt",
           csv(prompt),
           "--expect",
-          csv(base[i] ?? []),
+          csv(base[i]?.tokens ?? []),
           "--expect-adapter",
-          csv(adapted[i] ?? []),
+          csv(adapted[i]?.tokens ?? []),
         ),
       );
       const run = await runTrainer(args, { python: PYTHON });
@@ -196,11 +227,14 @@ describe.skipIf(!TORCH)(`trainer forward pass vs llama.cpp greedy decoding${SKIP
           const tokens = line[`${prefix}tokens`] as number[];
           const gaps = line[`${prefix}expect_gaps`] as number[];
           const margins = line[`${prefix}margins`] as number[];
+          const want = expected?.margins ?? [];
           // On failure: both continuations, then, teacher-forced along llama.cpp's path, how far
-          // its token is below the trainer's best logit (gaps) and the trainer's top-2 margins.
-          const where = `${variant.name} prompt ${i} ${prefix || "base"}: trainer ${csv(tokens)} llama.cpp ${csv(expected ?? [])}; gaps ${csv(gaps)}; margins ${csv(margins)}`;
-          expect(tokens, where).toEqual(expected);
+          // its token is below the trainer's best logit (gaps), and both engines' top-2 margins.
+          const where = `${variant.name} prompt ${i} ${prefix || "base"}: trainer ${csv(tokens)} llama.cpp ${csv(expected?.tokens ?? [])}; gaps ${csv(gaps)}; margins ${csv(margins)} llama.cpp ${csv(want.map((m) => Number(m.toFixed(5))))}`;
+          expect(tokens, where).toEqual(expected?.tokens);
           expect(Math.max(...gaps), where).toBe(0);
+          const deltas = margins.map((m, step) => Math.abs(m - (want[step] ?? NaN)));
+          expect(Math.max(...deltas), where).toBeLessThanOrEqual(LOGIT_TOLERANCE);
         }
       }
     });

@@ -6,12 +6,13 @@ replays ggml's float32 operations in ggml's order: one float32 rounding per inst
 multiply-adds rounded once. The sources are ggml-cpu/arch/x86/quants.c (ggml_vec_dot_*),
 ggml-cpu/arch/x86/repack.cpp (the CPU_REPACK gemv/gemm kernels llama.cpp uses for Q4_0 and Q4_K
 weights on AVX2 machines, and Q2_K on AVX-512 ones), ggml-cpu/amx/mmq.cpp (the AMX buffer's
-kernels, which take Q4_0, Q4_1 and Q8_0 weights on CPUs with AMX-INT8), ggml-cpu/llamafile/sgemm.cpp
+kernels, which take F16, Q4_0, Q4_1, Q8_0, Q4_K, Q5_K and Q6_K weights on CPUs with AMX-INT8), ggml-cpu/llamafile/sgemm.cpp
 (tinyBLAS, used for batches of two or more rows) and ggml-cpu/vec.cpp (ggml_vec_dot_f32 / _f16).
 "avx512" and "avx2" are the two builds the CPU backend loader picks between on x86-64 (they differ
 in vector width for float dots).
 
 Per weight type, the activation's vec_dot_type and the x86 kernels:
+  F16 -> F16 activations; vec_dot_f16 / tinyBLAS, or through AMX (float32 activations, AVX-512).
   Q8_0, Q4_0, Q5_0 -> Q8_0 blocks; vec_dot / tinyBLAS_Q0_AVX (8 lanes of 4 products per block);
     Q4_0 repacked (8x8 gemv/gemm) on AVX2+, Q4_0/Q8_0 through AMX where it is used.
   Q4_1, Q5_1 -> Q8_1 blocks (d and s = d*sum(q)); vec_dot (no tinyBLAS); Q4_1 through AMX.
@@ -197,9 +198,17 @@ def repacked(type_id, n_out, simd):
 
 # The AMX buffer's kernels and the row alignment each needs (ggml-cpu/amx: qtype_has_amx_kernels,
 # extra_buffer_type::supports_op; output rows a multiple of 2 * TILE_N = 32).
-_AMX_ALIGN = {GGML_Q4_0: 32, GGML_Q4_1: 32, GGML_Q8_0: 32, GGML_Q4_K: 256, GGML_Q5_K: 256, GGML_Q6_K: 256}
-# The AMX kernels this module replays (the K-quant ones are not).
-AMX_EMULATED = (GGML_Q4_0, GGML_Q4_1, GGML_Q8_0)
+_AMX_ALIGN = {
+    GGML_F16: 16,
+    GGML_Q4_0: 32,
+    GGML_Q4_1: 32,
+    GGML_Q8_0: 32,
+    GGML_Q4_K: 256,
+    GGML_Q5_K: 256,
+    GGML_Q6_K: 256,
+}
+# The AMX kernels this module replays (all of those above).
+AMX_EMULATED = tuple(_AMX_ALIGN)
 
 
 def amx_takes(type_id, n_out, n_in):
@@ -339,6 +348,30 @@ def _amx_q4_q8(xq, xd, w, xs=None):
         acc = (acc + P[..., blk]).float().to(F64)
         if MS is not None:
             acc = (acc + MS[..., blk]).float().to(F64)
+    return acc.float()
+
+
+def _amx_k(xq, xd, w):
+    """The AMX buffer's Q4_K/Q5_K/Q6_K kernels (tinygemm_kernel_vnni for one row; for more, the
+    AMX tiles with scale_C and acc_C: alike per row). Per column and super-block, with the exact
+    integer sums I = sum_j sc_j * (q . q8)_j (Q6_K: of q - 32) and M = sum_j m_j * bsum_j
+    (32-value sub-blocks): acc = fma(float(I), d_w*d_x, acc), then for Q4_K/Q5_K
+    acc = fma(float(M), -(dmin_w*d_x), acc). float(): cvtepi32_ps, rounded to float32."""
+    N, nb, _ = xq.shape
+    sub = 16 if w.type == GGML_Q6_K else 32
+    dots = torch.einsum("nbjs,objs->nobj", xq.reshape(N, nb, 256 // sub, sub), _wq(w).reshape(w.n_out, nb, 256 // sub, sub))
+    if w.type == GGML_Q6_K:
+        dots = dots - 32 * _sub_sums(xq, 16)[:, None]
+    I = (dots * w.sc[None]).sum(-1).float().to(F64)  # [N, n_out, nb]
+    P = I * (xd[:, None, :] * w.d[None]).float().to(F64)
+    if w.type != GGML_Q6_K:
+        M = (_sub_sums(xq, 32)[:, None] * w.m[None]).sum(-1).float().to(F64)
+        Pm = -M * (xd[:, None, :] * w.dmin[None]).float().to(F64)
+    acc = torch.zeros(N, w.n_out, dtype=F64)
+    for blk in range(nb):
+        acc = (acc + P[..., blk]).float().to(F64)
+        if w.type != GGML_Q6_K:
+            acc = (acc + Pm[..., blk]).float().to(F64)
     return acc.float()
 
 
@@ -563,6 +596,10 @@ def _mul_mat(x, w, simd, grouped, whole_batch=None):
     if t == GGML_F32:
         return _float_mul_mat(x.to(F64), w.w, simd, t, N)
     if t == GGML_F16:
+        if w.amx:
+            # tinygemm_kernel_avx: the float32 activations (not rounded to F16) times the F16
+            # weights, 16 fused lanes over the row, _mm512_reduce_add_ps; for any number of rows.
+            return hsum16(_float_lanes(x.to(F64), w.w, 16))
         return _float_mul_mat(x.to(torch.float16).to(F64), w.w, simd, t, N)
     if t == GGML_BF16:
         # Not emulated bit for bit (ggml_vec_dot_bf16 / tinyBLAS bf16 use BF16 dot instructions):
@@ -580,6 +617,9 @@ def _mul_mat(x, w, simd, grouped, whole_batch=None):
         if w.amx:
             return _amx_q4_q8(xq, xd, w, xs)
         return _q4_1_q5_1_vecdot(xq, xd, xs, w)
+    if w.amx:  # Q4_K, Q5_K, Q6_K
+        xq, xd = quantize_q8_k(x)
+        return _amx_k(xq, xd, w)
     if w.repacked:  # Q4_K, Q2_K
         xq, xd = quantize_q8_k(x, four_rows=grouped)
         return _k_repack(xq, xd, w, grouped)
