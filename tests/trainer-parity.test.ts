@@ -17,7 +17,6 @@ import {
   decodeF16,
   DEMO_MODEL_OPTIONS,
   dequantizeQ8_0,
-  f16ToF32,
   f32ToF16,
   gguf,
   GgmlType,
@@ -30,6 +29,11 @@ import {
 } from "../src/gguf/index.js";
 import type { LlamaModelOptions } from "../src/gguf/index.js";
 import { pythonTorchVersion, runTrainer } from "../src/training/trainer/trainer-process.js";
+import {
+  BLOCK_LAYOUTS,
+  referenceDequantize,
+  type ReferenceBlockType,
+} from "./helpers/ggml-reference-dequantize.js";
 import { writeRandomAdapter } from "./helpers/random-lora-adapter.js";
 
 const PYTHON = "/usr/bin/python3";
@@ -336,96 +340,25 @@ describe.skipIf(!TORCH)(`trainer GGUF reader${SKIP_NOTE}`, () => {
   });
 });
 
-/** ggml's dequantize_row_q4_0 / q4_K / q5_K / q6_K (ggml-quants.c), written as plainly as there. */
-function referenceDequantize(type: "Q4_0" | "Q4_K" | "Q5_K" | "Q6_K", data: Uint8Array): number[] {
-  const view = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const half = (offset: number): number => f16ToF32(view.getUint16(offset, true));
-  const y: number[] = [];
-  const scaleMin = (j: number, q: Uint8Array): [number, number] =>
-    j < 4
-      ? [(q[j] ?? 0) & 63, (q[j + 4] ?? 0) & 63]
-      : [
-          ((q[j + 4] ?? 0) & 0xf) | (((q[j - 4] ?? 0) >> 6) << 4),
-          ((q[j + 4] ?? 0) >> 4) | (((q[j] ?? 0) >> 6) << 4),
-        ];
-  const blockBytes = { Q4_0: 18, Q4_K: 144, Q5_K: 176, Q6_K: 210 }[type];
-  for (let o = 0; o < data.length; o += blockBytes) {
-    const block = data.subarray(o, o + blockBytes);
-    const at = (i: number): number => block[i] ?? 0;
-    if (type === "Q4_0") {
-      const d = half(o);
-      const lo: number[] = [];
-      const hi: number[] = [];
-      for (let j = 0; j < 16; j++) {
-        lo.push(((at(2 + j) & 0x0f) - 8) * d);
-        hi.push(((at(2 + j) >> 4) - 8) * d);
-      }
-      y.push(...lo, ...hi);
-    } else if (type === "Q4_K" || type === "Q5_K") {
-      const d = half(o);
-      const min = half(o + 2);
-      const scales = block.subarray(4, 16);
-      const qh = block.subarray(16, 48);
-      let q = type === "Q4_K" ? 16 : 48;
-      let u1 = 1;
-      let u2 = 2;
-      for (let j = 0, is = 0; j < 256; j += 64, is += 2) {
-        const [sc1, m1] = scaleMin(is, scales);
-        const [sc2, m2] = scaleMin(is + 1, scales);
-        const high = (l: number, u: number): number => (type === "Q5_K" && ((qh[l] ?? 0) & u) !== 0 ? 16 : 0);
-        for (let l = 0; l < 32; l++) y.push(d * sc1 * ((at(q + l) & 0xf) + high(l, u1)) - min * m1);
-        for (let l = 0; l < 32; l++) y.push(d * sc2 * ((at(q + l) >> 4) + high(l, u2)) - min * m2);
-        q += 32;
-        u1 <<= 2;
-        u2 <<= 2;
-      }
-    } else {
-      const d = half(o + 208);
-      const out = new Array<number>(256);
-      for (let n = 0; n < 2; n++) {
-        const ql = 64 * n;
-        const qh = 128 + 32 * n;
-        const sc = 192 + 8 * n;
-        const s = (i: number): number => (at(sc + i) << 24) >> 24; // int8
-        for (let l = 0; l < 32; l++) {
-          const is = Math.floor(l / 16);
-          const q1 = ((at(ql + l) & 0xf) | (((at(qh + l) >> 0) & 3) << 4)) - 32;
-          const q2 = ((at(ql + l + 32) & 0xf) | (((at(qh + l) >> 2) & 3) << 4)) - 32;
-          const q3 = ((at(ql + l) >> 4) | (((at(qh + l) >> 4) & 3) << 4)) - 32;
-          const q4 = ((at(ql + l + 32) >> 4) | (((at(qh + l) >> 6) & 3) << 4)) - 32;
-          out[128 * n + l] = d * s(is) * q1;
-          out[128 * n + l + 32] = d * s(is + 2) * q2;
-          out[128 * n + l + 64] = d * s(is + 4) * q3;
-          out[128 * n + l + 96] = d * s(is + 6) * q4;
-        }
-      }
-      y.push(...out);
-    }
-  }
-  return y;
-}
-
-describe.skipIf(!TORCH)(`trainer K-quant dequantization${SKIP_NOTE}`, () => {
-  it("decodes random Q4_0, Q4_K, Q5_K and Q6_K blocks as ggml-quants.c does", async () => {
-    const file = path.join(dir, "k-blocks.gguf");
+describe.skipIf(!TORCH)(`trainer dequantization${SKIP_NOTE}`, () => {
+  it("decodes random blocks of every quant type as ggml-quants.c does", async () => {
+    const file = path.join(dir, "quant-blocks.gguf");
     const random = new SeededRandom(11);
-    const layouts = {
-      Q4_0: [18, [0]],
-      Q4_K: [144, [0, 2]],
-      Q5_K: [176, [0, 2]],
-      Q6_K: [210, [208]],
-    } as const;
     const raw: Record<string, Uint8Array> = {};
-    const tensors = Object.entries(layouts).map(([type, [blockBytes, halves]]) => {
-      const blocks = type === "Q4_0" ? 16 : 2; // 512 values either way
+    const types = Object.keys(BLOCK_LAYOUTS) as ReferenceBlockType[];
+    const tensors = types.map((type) => {
+      const { bytes: blockBytes, values, halves } = BLOCK_LAYOUTS[type];
+      const blocks = 512 / values;
       const bytes = new Uint8Array(blocks * blockBytes).map(() => Math.floor(random.next() * 256));
       const view = new DataView(bytes.buffer);
+      // Random bytes everywhere but the FP16 scales, which get small positive values (a random
+      // half could be an infinity or a NaN).
       for (let b = 0; b < blocks; b++) {
         for (const at of halves)
           view.setUint16(b * blockBytes + at, f32ToF16(0.001 + random.next() * 0.01), true);
       }
       raw[`t.${type}`] = bytes;
-      return { name: `t.${type}`, dims: [256, 2], type: GgmlType[type as keyof typeof layouts], raw: bytes };
+      return { name: `t.${type}`, dims: [256, 2], type: GgmlType[type], raw: bytes };
     });
     await writeGguf(file, { metadata: { "general.architecture": gguf.str("llama") }, tensors });
     const run = await runTrainer(
@@ -436,14 +369,29 @@ describe.skipIf(!TORCH)(`trainer K-quant dequantization${SKIP_NOTE}`, () => {
     );
     expect(run.code, run.stderr).toBe(0);
     const values = (run.lines[0] as { values: Record<string, number[]> }).values;
-    for (const t of tensors) {
-      const want = referenceDequantize(
-        t.name.slice(2) as keyof typeof layouts,
-        raw[t.name] ?? new Uint8Array(),
-      );
-      const got = values[t.name] ?? [];
+    for (const type of types) {
+      const want = referenceDequantize(type, raw[`t.${type}`] ?? new Uint8Array());
+      const got = values[`t.${type}`] ?? [];
       expect(got).toHaveLength(512);
-      got.forEach((v, i) => expect(v, `${t.name}[${i}]`).toBeCloseTo(want[i] ?? NaN, 5));
+      got.forEach((v, i) => expect(v, `${type}[${i}]`).toBeCloseTo(want[i] ?? NaN, 5));
     }
+  });
+
+  it("refuses a tensor of a type it cannot decode with one line naming the type and the tensor", async () => {
+    const file = path.join(dir, "iq-block.gguf");
+    // IQ2_XXS (i-quants need their lookup grids; Saiga GGUFs do not ship them): 66 bytes a block.
+    const tensors = [
+      { name: "blk.0.ffn_down.weight", dims: [256, 1], type: GgmlType.IQ2_XXS, raw: new Uint8Array(66) },
+    ];
+    await writeGguf(file, { metadata: { "general.architecture": gguf.str("llama") }, tensors });
+    const run = await runTrainer(["--inspect", "--model", file, "--tensor", "blk.0.ffn_down.weight"], {
+      python: PYTHON,
+    });
+    expect(run.code).toBe(2);
+    const lines = run.stderr.trim().split("\n");
+    expect(lines, run.stderr).toHaveLength(1);
+    expect(lines[0]).toMatch(
+      /blk\.0\.ffn_down\.weight is IQ2_XXS, which the trainer cannot read \(supported: .*Q2_K/,
+    );
   });
 });
