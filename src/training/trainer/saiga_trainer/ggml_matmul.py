@@ -341,13 +341,15 @@ def _amx_q4_q8(xq, xd, w, xs=None):
     for Q4_1 then acc = fma(m_w, s_x, acc)."""
     # Every product is exact in float64 (an integer below 2^24 times an FP16*FP16 scale), so each
     # fused multiply-add is one float32 rounding of the float64 sum.
+    # m_w*s_x (FP16*FP16) is exact in float32, so that fused multiply-add is a float32 addition.
     P = _group_dots(xq, w, 32).to(F64) * (xd[:, None, :] * w.d[None])
-    MS = None if xs is None else (xs[:, None, :] * w.m[None])
+    MS = None if xs is None else (xs[:, None, :] * w.m[None]).float()
     acc = torch.zeros(xq.shape[0], w.n_out, dtype=F64)
     for blk in range(xq.shape[1]):
-        acc = (acc + P[..., blk]).float().to(F64)
-        if MS is not None:
-            acc = (acc + MS[..., blk]).float().to(F64)
+        if MS is None:
+            acc = (acc + P[..., blk]).float().to(F64)
+        else:
+            acc = ((acc + P[..., blk]).float() + MS[..., blk]).to(F64)
     return acc.float()
 
 
