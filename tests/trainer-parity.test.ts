@@ -24,10 +24,12 @@ import {
   readGguf,
   readTensorData,
   SeededRandom,
+  SpmTokenType,
+  buildSpmVocab,
   writeGguf,
   writeLlamaModel,
 } from "../src/gguf/index.js";
-import type { LlamaModelOptions } from "../src/gguf/index.js";
+import type { LlamaModelOptions, SpmVocab } from "../src/gguf/index.js";
 import { pythonTorchVersion, runTrainer } from "../src/training/trainer/trainer-process.js";
 import {
   BLOCK_LAYOUTS,
@@ -51,6 +53,17 @@ interface Variant {
   readonly name: string;
   readonly title: string;
   readonly options: LlamaModelOptions;
+}
+
+/** The default SPM vocabulary with `pieces` appended (plain pieces, scored below the rest). */
+function extendedVocab(pieces: readonly string[]): SpmVocab {
+  const vocab = buildSpmVocab();
+  const last = vocab.scores.at(-1) ?? 0;
+  return {
+    tokens: [...vocab.tokens, ...pieces],
+    scores: [...vocab.scores, ...pieces.map((_, i) => last - 1 - i)],
+    tokenTypes: [...vocab.tokenTypes, ...pieces.map(() => SpmTokenType.NORMAL)],
+  };
 }
 
 const VARIANTS: Variant[] = [
@@ -107,14 +120,22 @@ const VARIANTS: Variant[] = [
   },
   {
     name: "Q2_Q3",
+    // Q2_K weights are repacked on AVX-512 machines when their rows come in eights; the output's
+    // 460 rows (four tokens past the 456 of the default vocabulary) take ggml_vec_dot_q2_K_q8_K.
     title: "Q2_K/Q3_K",
     options: {
       ...DEMO_MODEL_OPTIONS,
       nEmbd: 256,
       nFf: 512,
       nHeadKv: 2,
+      vocab: extendedVocab(["ab", "ba", "аб", "ба"]),
       weightType: GgmlType.Q3_K,
-      weightTypes: { attn_q: GgmlType.Q2_K, ffn_gate: GgmlType.Q2_K, ffn_down: GgmlType.Q2_K },
+      weightTypes: {
+        attn_q: GgmlType.Q2_K,
+        ffn_gate: GgmlType.Q2_K,
+        ffn_down: GgmlType.Q2_K,
+        output: GgmlType.Q2_K,
+      },
     },
   },
   {
