@@ -4,29 +4,22 @@ import type { Config } from "../config/index.js";
 
 /**
  * train.py arguments for the configured hyperparameters (model, data and output are the caller's).
- * A step budget (`maxSteps` > 0) replaces the epochs — train.py runs as many as the steps need —
- * unless `capEpochs`: then the epochs are passed too and cap the steps.
+ * Settings that are `auto` are left out: the trainer chooses them from the model and the data
+ * (src/training/trainer/saiga_trainer/defaults.py) and reports its choice in its first JSON line
+ * (`{"plan": …}`). A step budget (`maxSteps` > 0) and numeric `epochs` both cap the run;
+ * either turns the `minSteps` minimum off.
  */
-export function trainerArgsOf(
-  training: Config["training"],
-  loss: "sft" | "kto" = training.loss,
-  options: { capEpochs?: boolean } = {},
-): string[] {
-  const steps = training.maxSteps > 0 ? ["--max-steps", String(training.maxSteps)] : [];
-  const epochs = training.maxSteps === 0 || options.capEpochs ? ["--epochs", String(training.epochs)] : [];
+export function trainerArgsOf(training: Config["training"], loss: "sft" | "kto" = training.loss): string[] {
+  const given = (flag: string, value: number | "auto") => (value === "auto" ? [] : [flag, String(value)]);
   return [
-    ...["--loss", loss, "--lr", String(training.learningRate), ...steps, ...epochs],
-    ...["--batch-size", String(training.batchSize)],
+    ...["--loss", loss, ...given("--lr", training.learningRate)],
+    ...(training.maxSteps > 0 ? ["--max-steps", String(training.maxSteps)] : []),
+    ...given("--epochs", training.epochs),
+    ...["--min-steps", String(training.minSteps), ...given("--batch-size", training.batchSize)],
     ...["--lora-r", String(training.loraR), "--lora-alpha", String(training.loraAlpha)],
     ...["--lora-dropout", String(training.loraDropout), "--targets", training.targets.join(",")],
-    ...[
-      "--beta",
-      String(training.beta),
-      "--lambda-d",
-      String(training.lambdaD),
-      "--lambda-u",
-      String(training.lambdaU),
-    ],
+    ...["--beta", String(training.beta), "--lambda-d", String(training.lambdaD)],
+    ...["--lambda-u", String(training.lambdaU), "--sft-weight", String(training.sftWeight)],
     ...evalArgsOf(training),
   ];
 }

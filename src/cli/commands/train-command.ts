@@ -72,15 +72,19 @@ export function trainCommand(): Command {
     )
     .option(
       "--max-steps <n>",
-      "stop after this many optimizer steps (default: training.maxSteps; 0 = by epochs)",
+      "stop after this many optimizer steps (default: training.maxSteps; 0 = by epochs and training.minSteps)",
       parseCountOption,
     )
     .option(
       "--epochs <n>",
-      "passes over the data (default: training.epochs; with --max-steps, the steps are capped)",
+      "passes over the data (default: training.epochs, auto: 1, repeated up to training.minSteps steps)",
       parsePositive,
     )
-    .option("--lr <x>", "learning rate (default: training.learningRate)", parseNumberOption)
+    .option(
+      "--lr <x>",
+      "peak learning rate (default: training.learningRate, auto: 4e-4·(4096/n_embd)^0.75)",
+      parseNumberOption,
+    )
     .option("--lora-r <n>", "LoRA rank (default: training.loraR)", parsePositive)
     .addOption(
       new Option(
@@ -127,11 +131,10 @@ export function trainCommand(): Command {
 
       const args = [
         ...["--model", modelPath, "--data", dataFile, "--out", out, "--name", path.basename(out)],
-        ...trainerArgsOf(config.training, loss, { capEpochs: options.epochs !== undefined }),
+        ...trainerArgsOf(config.training, loss),
       ];
       if (options.threads !== undefined) args.push("--threads", String(options.threads));
-      const steps = expectedSteps(config, usable, options.epochs !== undefined);
-      const adapter = await train(args, python, steps, config.training.timeLimitMinutes);
+      const adapter = await train(args, python, config.training.timeLimitMinutes);
       process.stdout.write(
         `adapter: ${adapter}\nmetrics: ${path.join(out, "metrics.json")}\n` +
           `try it:  saiga chat${options.model ? ` --model ${options.model}` : ""} --adapter ${adapter}\n`,
@@ -204,21 +207,8 @@ async function tokenize(
   }
 }
 
-/** The optimizer steps train.py will run (for the progress line). */
-function expectedSteps(config: Config, examples: number, epochsGiven: boolean): number {
-  const { maxSteps, epochs, batchSize } = config.training;
-  const byEpochs = Math.ceil(examples / batchSize) * epochs;
-  if (maxSteps === 0) return byEpochs;
-  return epochsGiven ? Math.min(byEpochs, maxSteps) : maxSteps;
-}
-
-/** Runs the trainer with a progress line on stderr; returns the adapter's path. */
-async function train(
-  args: string[],
-  python: string,
-  steps: number,
-  timeLimitMinutes: number,
-): Promise<string> {
+/** Runs the trainer with its plan and a progress line on stderr; returns the adapter's path. */
+async function train(args: string[], python: string, timeLimitMinutes: number): Promise<string> {
   const terminal = process.stderr.isTTY === true;
   const controller = new AbortController();
   const interrupt = () => controller.abort(new SaigaError("TRAINING_STOPPED", "Training stopped (Ctrl-C)."));
@@ -234,11 +224,17 @@ async function train(
     timeLimitMinutes * 60_000,
   );
   let progressShown = false;
+  let steps = 0;
   try {
     const run = await runTrainer(args, {
       python,
       signal: controller.signal,
       onLine: (line) => {
+        if (isPlan(line.plan)) {
+          steps = line.plan.steps;
+          process.stderr.write(planLine(line.plan) + "\n");
+          return;
+        }
         if (typeof line.step !== "number") return;
         const text = progressLine(line, steps);
         if (terminal) process.stderr.write(`\r${text.padEnd(72)}`);
@@ -260,6 +256,35 @@ async function train(
     clearTimeout(timer);
     process.off("SIGINT", interrupt);
   }
+}
+
+/** The trainer's first line: the hyperparameters it chose (saiga_trainer/defaults.py). */
+interface TrainerPlan {
+  loss: string;
+  lr: number;
+  batch_size: number;
+  steps: number;
+  epochs: number;
+  examples: number;
+  lora_r: number;
+  lora_alpha: number;
+  device: string;
+  dtype: string;
+  how: Record<string, string>;
+}
+
+function isPlan(value: unknown): value is TrainerPlan {
+  return typeof value === "object" && value !== null && typeof (value as TrainerPlan).steps === "number";
+}
+
+function planLine(plan: TrainerPlan): string {
+  const auto = (key: string) => (plan.how[key]?.startsWith("auto") ? " (auto)" : "");
+  return (
+    `training plan: ${plan.loss}, lr ${plan.lr.toExponential(2)}${auto("lr")}, ` +
+    `batch ${plan.batch_size}${auto("batch_size")}, ${plan.steps} steps${auto("steps")} ` +
+    `(${plan.epochs} epochs of ${plan.examples} examples), LoRA r${plan.lora_r} α${plan.lora_alpha}, ` +
+    `${plan.device}, ${plan.dtype}`
+  );
 }
 
 function progressLine(line: Record<string, unknown>, steps: number): string {

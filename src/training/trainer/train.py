@@ -21,6 +21,7 @@ import os  # noqa: E402
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from saiga_trainer import DEFAULT_TARGETS  # noqa: E402  (torch-free: --help stays fast)
+from saiga_trainer.defaults import DEFAULT_MIN_STEPS  # noqa: E402
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -37,6 +38,16 @@ def positive_int(s):
     if v <= 0:
         raise argparse.ArgumentTypeError("%r must be positive" % s)
     return v
+
+
+def auto_or(parse):
+    """`auto` (None: the trainer chooses, saiga_trainer/defaults.py) or a value for `parse`."""
+
+    def parse_auto(s):
+        return None if s == "auto" else parse(s)
+
+    parse_auto.__name__ = parse.__name__
+    return parse_auto
 
 
 def non_negative_float(s):
@@ -70,11 +81,18 @@ def build_parser():
     p.add_argument("--ubatch", type=positive_int, default=512,
                    help="(emulation) llama.cpp's n_ubatch: longer decode calls are split into batches of this size")
     p.add_argument("--loss", choices=["sft", "kto"], default="sft")
-    p.add_argument("--epochs", type=positive_int, default=None, help="default 1 (or as many as --max-steps needs)")
-    p.add_argument("--max-steps", type=positive_int, default=None)
-    p.add_argument("--batch-size", type=positive_int, default=4)
+    p.add_argument("--epochs", type=auto_or(positive_int), default=None,
+                   help="passes over the data (default auto: 1, or as many as --min-steps needs)")
+    p.add_argument("--max-steps", type=auto_or(positive_int), default=None,
+                   help="stop after this many optimizer steps (default: by epochs)")
+    p.add_argument("--min-steps", type=int, default=DEFAULT_MIN_STEPS,
+                   help="without --epochs/--max-steps: repeat a small dataset up to this many steps "
+                   "(default %d; 0 = one epoch)" % DEFAULT_MIN_STEPS)
+    p.add_argument("--batch-size", type=auto_or(positive_int), default=None,
+                   help="examples per step (default auto: 4, smaller when the data gives under --min-steps)")
     p.add_argument("--grad-accum", type=positive_int, default=1)
-    p.add_argument("--lr", type=non_negative_float, default=1e-4)
+    p.add_argument("--lr", type=auto_or(non_negative_float), default=None,
+                   help="peak learning rate (default auto: 4e-4 * (4096 / n_embd) ** 0.75, at most 1e-2)")
     p.add_argument("--min-lr-ratio", type=non_negative_float, default=0.0, help="cosine floor as a share of --lr")
     p.add_argument("--weight-decay", type=non_negative_float, default=0.0)
     p.add_argument("--warmup-steps", type=int, default=None)
@@ -87,6 +105,8 @@ def build_parser():
     p.add_argument("--init-adapter", help="continue training this GGUF LoRA adapter")
     p.add_argument("--beta", type=non_negative_float, default=0.2, help="KTO beta")
     p.add_argument("--lambda-d", type=non_negative_float, default=1.0, help="KTO weight of desirable examples")
+    p.add_argument("--sft-weight", type=non_negative_float, default=1.0,
+                   help="KTO: weight of an SFT term (mean NLL of the desirable answers); 0 = KTO alone")
     p.add_argument("--lambda-u", type=non_negative_float, default=1.0, help="KTO weight of undesirable examples")
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
@@ -127,11 +147,8 @@ def main(argv=None):
             return trainer.evaluate(args)
         if not args.out:
             raise trainer.UsageError("--out is required for training")
-        args.epochs_given = args.epochs is not None
-        if args.epochs is None:
-            args.epochs = 1
-        if args.epochs_given is False and args.max_steps:
-            args.epochs = 1
+        if args.min_steps < 0:
+            raise trainer.UsageError("--min-steps must be >= 0")
         return trainer.train(args)
     except (trainer.UsageError, GgufError, ValueError) as e:
         sys.stderr.write("train.py: %s\n" % _one_line(e))

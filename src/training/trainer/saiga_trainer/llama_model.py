@@ -21,6 +21,11 @@ ALL_TARGETS = DEFAULT_TARGETS
 _HAS_SDPA = hasattr(F, "scaled_dot_product_attention")
 
 
+def autocasting():
+    """True inside torch.autocast on CUDA or on the CPU (bf16 there): F.linear then casts by itself."""
+    return torch.is_autocast_enabled() or torch.is_autocast_cpu_enabled()
+
+
 class LlamaConfig:
     """Hyperparameters, all read from the GGUF metadata (and tensor shapes where metadata is optional)."""
 
@@ -133,12 +138,20 @@ class LoraLinear(nn.Module):
     def rank(self):
         return 0 if self.lora_A is None else self.lora_A.shape[0]
 
-    def forward(self, x):
-        # Under CUDA autocast F.linear casts by itself; otherwise meet the base weights' dtype.
-        xw = x if torch.is_autocast_enabled() else x.to(self.weight.dtype)
+    def lora_input(self, x):
+        """x with this module's LoRA dropout applied (None when LoRA is off here)."""
+        if self.lora_A is None or not self.lora_enabled:
+            return None
+        return self.dropout(x) if self.dropout is not None else x
+
+    def forward(self, x, lora_x=None):
+        """lora_x: the LoRA branch's input, already dropped out (projections that read the same x
+        share one dropout mask: one random draw instead of three, the dearest op on the CPU)."""
+        # Under autocast F.linear casts by itself; otherwise meet the base weights' dtype.
+        xw = x if autocasting() else x.to(self.weight.dtype)
         y = F.linear(xw, self.weight, self.bias)
         if self.lora_A is not None and self.lora_enabled:
-            h = self.dropout(x) if self.dropout is not None else x
+            h = self.lora_input(x) if lora_x is None else lora_x
             y = y + F.linear(F.linear(h, self.lora_A), self.lora_B) * self.scaling
         return y
 
@@ -164,6 +177,15 @@ def apply_rope(x, cos, sin, n_rot):
     return out.to(dtype)
 
 
+def _shared_lora_input(x, *mods):
+    """One dropped-out copy of x for every module here with LoRA on (they share the dropout rate)."""
+    for mod in mods:
+        h = mod.lora_input(x)
+        if h is not None:
+            return h
+    return None
+
+
 class LlamaLayer(nn.Module):
     def __init__(self, cfg, tensors):
         super().__init__()
@@ -179,9 +201,10 @@ class LlamaLayer(nn.Module):
         B, T, _ = x.shape
         p = self.proj
         h = rms_norm(x, self.attn_norm, cfg.eps)
-        q = p["attn_q"](h).view(B, T, cfg.n_head, cfg.head_dim)
-        k = p["attn_k"](h).view(B, T, cfg.n_head_kv, cfg.head_dim)
-        v = p["attn_v"](h).view(B, T, cfg.n_head_kv, cfg.head_dim_v)
+        hd = _shared_lora_input(h, p["attn_q"], p["attn_k"], p["attn_v"])
+        q = p["attn_q"](h, hd).view(B, T, cfg.n_head, cfg.head_dim)
+        k = p["attn_k"](h, hd).view(B, T, cfg.n_head_kv, cfg.head_dim)
+        v = p["attn_v"](h, hd).view(B, T, cfg.n_head_kv, cfg.head_dim_v)
         q = apply_rope(q, cos, sin, cfg.n_rot).transpose(1, 2)
         k = apply_rope(k, cos, sin, cfg.n_rot).transpose(1, 2)
         v = v.transpose(1, 2)
@@ -196,14 +219,17 @@ class LlamaLayer(nn.Module):
             a = F.scaled_dot_product_attention(q, k, v, is_causal=True)
         else:
             # Right padding: causal masking alone keeps every real token from seeing padding.
-            scores = torch.matmul(q.float(), k.float().transpose(-1, -2)) * scale
+            # (Under CPU bf16 autocast the two products run in bf16, as fused attention does on CUDA;
+            # the softmax stays float32.)
+            scores = torch.matmul(q.float(), k.float().transpose(-1, -2)).float() * scale
             causal = torch.ones(T, T, dtype=torch.bool, device=x.device).triu(1)
             scores = scores.masked_fill(causal, float("-inf"))
             a = torch.matmul(torch.softmax(scores, dim=-1), v.float()).to(v.dtype)
         a = a.transpose(1, 2).reshape(B, T, cfg.n_head * cfg.head_dim_v)
         x = x + p["attn_output"](a).float()
         h = rms_norm(x, self.ffn_norm, cfg.eps)
-        g = F.silu(p["ffn_gate"](h)) * p["ffn_up"](h)
+        hd = _shared_lora_input(h, p["ffn_gate"], p["ffn_up"])
+        g = F.silu(p["ffn_gate"](h, hd)) * p["ffn_up"](h, hd)
         return x + p["ffn_down"](g).float()
 
 
@@ -367,7 +393,7 @@ class LlamaModel(nn.Module):
 
     def logits(self, h):
         w = self.output
-        return F.linear(h if torch.is_autocast_enabled() else h.to(w.dtype), w).float()
+        return F.linear(h if autocasting() else h.to(w.dtype), w).float()
 
     def target_logprobs(self, input_ids, loss_mask):
         """log p(input_ids[b, t] | input_ids[b, <t]) for every (b, t>=1) with loss_mask[b, t] = 1,

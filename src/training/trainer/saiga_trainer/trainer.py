@@ -14,6 +14,7 @@ import time
 
 import torch
 
+from . import defaults
 from .gguf_file import GgufFile, ggml_type_name, write_lora_adapter
 from .llama_model import LlamaModel
 from .llamacpp import Emulator, describe
@@ -110,15 +111,42 @@ def pick_device(name):
     return name
 
 
+def cpu_has_fast_bf16():
+    """Whether this CPU multiplies bf16 matrices natively (AMX or AVX-512 BF16, through oneDNN):
+    there bf16 products are 10-20x faster than float32 ones through the BLAS Debian's torch links
+    (docs/BENCHMARKS.md). Decided from the CPU flags, not by timing, so that a seed gives the
+    same adapter on every run on a machine."""
+    if not torch.backends.mkldnn.is_available():
+        return False
+    try:
+        with open("/proc/cpuinfo", "r", encoding="ascii", errors="replace") as f:
+            for line in f:
+                if line.startswith("flags"):
+                    flags = set(line.split(":", 1)[1].split())
+                    return bool(flags & {"amx_bf16", "avx512_bf16"})
+    except OSError:
+        pass
+    return False
+
+
 def pick_dtype(name, device):
+    """Base weights' dtype: auto = bf16 on CUDA, and on CPUs with native bf16 products; else float32."""
     if name == "auto":
-        return torch.bfloat16 if device.startswith("cuda") else torch.float32
+        if device.startswith("cuda") or cpu_has_fast_bf16():
+            return torch.bfloat16
+        return torch.float32
     return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[name]
 
 
 def autocast_for(device, dtype):
-    if device.startswith("cuda") and dtype in (torch.bfloat16, torch.float16):
+    """Mixed precision where the base weights are half: products in their dtype, LoRA parameters,
+    norms, softmax and the residual stream in float32."""
+    if dtype not in (torch.bfloat16, torch.float16):
+        return contextlib.nullcontext
+    if device.startswith("cuda"):
         return lambda: torch.autocast("cuda", dtype=dtype)
+    if dtype == torch.bfloat16:
+        return lambda: torch.autocast("cpu", dtype=torch.bfloat16)
     return contextlib.nullcontext
 
 
@@ -188,17 +216,18 @@ def train(args):
     )
     model.gradient_checkpointing = ckpt
     params = model.lora_parameters()
+    total, how = defaults.plan(args, cfg.n_embd, len(usable))
     opt_kwargs = dict(lr=args.lr, weight_decay=args.weight_decay, betas=(0.9, 0.999), eps=1e-8)
     if device.startswith("cuda") and "fused" in torch.optim.AdamW.__init__.__code__.co_varnames:
         opt_kwargs["fused"] = True
     optimizer = torch.optim.AdamW(params, **opt_kwargs)
     autocast = autocast_for(device, dtype)
 
-    per_epoch = math.ceil(len(usable) / (args.batch_size * args.grad_accum))
-    total = per_epoch * args.epochs
-    if args.max_steps:
-        total = min(total, args.max_steps) if args.epochs_given else args.max_steps
     warmup = args.warmup_steps if args.warmup_steps is not None else int(round(args.warmup_ratio * total))
+    emit({"plan": {"loss": args.loss, "lr": args.lr, "batch_size": args.batch_size, "steps": total,
+                   "epochs": args.epochs, "examples": len(usable), "lora_r": lora_r, "lora_alpha": lora_alpha,
+                   "warmup_steps": warmup, "n_embd": cfg.n_embd, "dtype": str(dtype).replace("torch.", ""),
+                   "device": device_description(device), "how": how}})
     rng = random.Random(args.seed)
 
     def batches():
@@ -208,18 +237,7 @@ def train(args):
             for i in range(0, len(order), args.batch_size):
                 yield order[i : i + args.batch_size]
 
-    ref_cache = {}
-
-    def reference(batch, ids, mask):
-        missing = [e for e in batch if e.index not in ref_cache]
-        if missing:
-            model.set_lora_enabled(False)
-            with torch.no_grad(), autocast():
-                sums, _ = model.target_logprobs(ids, mask)
-            model.set_lora_enabled(True)
-            for e, v in zip(batch, sums.tolist()):
-                ref_cache[e.index] = v
-        return torch.tensor([ref_cache[e.index] for e in batch], dtype=torch.float32, device=ids.device)
+    ref = reference_logprobs(model, usable, device, autocast, args.batch_size_eval) if args.loss == "kto" else None
 
     source = batches()
     model.train()
@@ -243,10 +261,12 @@ def train(args):
             ids, mask, labels, weights = collate(batch, device)
             step_tokens += sum(len(e.ids) for e in batch)
             if args.loss == "kto":
-                ref = reference(batch, ids, mask)
+                refs = torch.tensor([ref[e.index] for e in batch], dtype=torch.float32, device=ids.device)
                 with autocast():
-                    pol, _ = model.target_logprobs(ids, mask)
-                loss, r, z0 = kto_loss(pol, ref, labels, weights, args.beta, args.lambda_d, args.lambda_u)
+                    pol, counts = model.target_logprobs(ids, mask)
+                loss, r, z0 = kto_loss(pol, refs, labels, weights, args.beta, args.lambda_d, args.lambda_u)
+                if args.sft_weight > 0:
+                    loss = loss + args.sft_weight * sft_loss(pol, counts, weights * labels.to(weights.dtype))
                 extra = {"z0": round(float(z0), 6), "reward": round(float(r.mean()), 6)}
             else:
                 with autocast():
@@ -280,8 +300,10 @@ def train(args):
     write_lora_adapter(adapter_path, cfg.arch, lora_alpha, model.lora_pairs(), name=args.name)
     hyper = {
         "loss": args.loss,
-        "epochs": args.epochs if args.epochs_given else None,
+        "epochs": args.epochs,
         "max_steps": args.max_steps,
+        "min_steps": args.min_steps,
+        "steps": total,
         "batch_size": args.batch_size,
         "grad_accum": args.grad_accum,
         "lr": args.lr,
@@ -297,7 +319,9 @@ def train(args):
         "max_length": max_len,
     }
     if args.loss == "kto":
-        hyper.update({"beta": args.beta, "lambda_d": args.lambda_d, "lambda_u": args.lambda_u})
+        hyper.update({"beta": args.beta, "lambda_d": args.lambda_d, "lambda_u": args.lambda_u,
+                      "sft_weight": args.sft_weight})
+    hyper["chosen"] = how
     metrics = {
         "final_loss": last_loss,
         "mean_loss_last_10": sum(losses[-10:]) / max(1, len(losses[-10:])),
@@ -327,6 +351,32 @@ def train(args):
     os.replace(tmp, metrics_path)
     emit({"done": True, "steps": step, "final_loss": last_loss, "adapter": adapter_path, "metrics": metrics_path,
           "seconds": metrics["seconds"]})
+
+
+def reference_logprobs(model, examples, device, autocast, batch_size):
+    """KTO's log pi_ref(y|x) per example index: the model with LoRA off, computed once before
+    training (one no-grad pass; identical examples share one forward)."""
+    by_key = {}
+    for e in examples:
+        by_key.setdefault((tuple(e.ids), tuple(e.mask)), []).append(e.index)
+    distinct = [(key, idx) for key, idx in by_key.items()]
+    out = {}
+    was_training = model.training
+    model.eval()
+    model.set_lora_enabled(False)
+    try:
+        for i in range(0, len(distinct), batch_size):
+            chunk = distinct[i : i + batch_size]
+            ids, mask, _, _ = collate([Example(0, list(k[0]), list(k[1]), True, 1.0) for k, _ in chunk], device)
+            with torch.no_grad(), autocast():
+                sums, _ = model.target_logprobs(ids, mask)
+            for (_, idx), v in zip(chunk, sums.tolist()):
+                for j in idx:
+                    out[j] = v
+    finally:
+        model.set_lora_enabled(True)
+        model.train(was_training)
+    return out
 
 
 def device_description(device):
