@@ -1,6 +1,7 @@
-// The Python trainer learns: SFT teaches the demo model a fixed answer that llama.cpp then gives
-// greedily with the written adapter (and not without it); KTO lowers held-out undesirable
-// answers' likelihood against the base model. Also: output files, determinism, clear errors.
+// The Python trainer learns with its default settings: SFT and KTO on a few dozen examples of one
+// prompt teach the demo model a fixed answer that llama.cpp then gives greedily with the written
+// adapter (and not without it); KTO also lowers held-out undesirable answers' likelihood against
+// the base model. Also: output files, determinism, clear errors.
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -94,24 +95,28 @@ describe.skipIf(!TORCH)(`trainer learning on the demo model${SKIP_NOTE}`, () => 
     await llama?.dispose();
   });
 
-  it("SFT: with the written adapter llama.cpp answers the taught phrase greedily; without it, not", async () => {
-    const data = writeJsonl("sft.jsonl", [
-      example(model, TARGET_QUESTION, PHRASE),
-      example(model, "Сколько будет два плюс два?", "Четыре."),
-      example(model, "Привет!", "Здравствуйте, чем помочь?"),
-    ]);
+  it("SFT with the default settings: llama.cpp answers the taught phrase greedily with the adapter", async () => {
+    // A few dozen examples of one prompt and no hyperparameter flags: the trainer's own rule
+    // (saiga_trainer/defaults.py) must choose values that teach the phrase.
+    const data = writeJsonl(
+      "sft.jsonl",
+      Array.from({ length: 24 }, () => example(model, TARGET_QUESTION, PHRASE)),
+    );
     const out = path.join(dir, "sft");
     const run = await runTrainer(
-      [
-        ...["--model", modelPath, "--data", data, "--out", out, "--loss", "sft", "--threads", "1"],
-        ...["--epochs", "60", "--batch-size", "3", "--lr", "1e-2", "--warmup-steps", "3"],
-        ...["--lora-r", "8", "--lora-alpha", "16", "--lora-dropout", "0", "--seed", "1"],
-      ],
+      ["--model", modelPath, "--data", data, "--out", out, "--loss", "sft", "--threads", "1"],
       { python: PYTHON },
     );
     expect(run.code, run.stderr).toBe(0);
+    // The first line says what was chosen and why.
+    expect(run.lines[0]).toMatchObject({
+      plan: { loss: "sft", lr: 0.00538, batch_size: 1, steps: 100, examples: 24, n_embd: 128 },
+    });
+    const how = (run.lines[0]?.plan as { how: Record<string, string> }).how;
+    expect(how.lr).toMatch(/^auto/);
+    expect(how.steps).toMatch(/^auto/);
     const steps = run.lines.filter((line) => typeof line.step === "number");
-    expect(steps).toHaveLength(60);
+    expect(steps).toHaveLength(100);
     for (const line of steps) {
       expect(Object.keys(line)).toEqual(expect.arrayContaining(["step", "loss", "tokens_per_s", "lr"]));
     }
@@ -126,9 +131,9 @@ describe.skipIf(!TORCH)(`trainer learning on the demo model${SKIP_NOTE}`, () => 
       string,
       unknown
     >;
-    expect(metrics).toMatchObject({ steps: 60, device: expect.stringMatching(/^cpu/) });
+    expect(metrics).toMatchObject({ steps: 100, device: expect.stringMatching(/^cpu/) });
     expect(metrics.final_loss).toBeCloseTo(last, 5);
-    expect(metrics.hyperparameters).toMatchObject({ lora_r: 8, lora_alpha: 16, loss: "sft", lr: 0.01 });
+    expect(metrics.hyperparameters).toMatchObject({ lora_r: 16, lora_alpha: 16, loss: "sft", lr: 0.00538 });
 
     const adapter = path.join(out, "adapter.gguf");
     const file = await readGguf(adapter);
@@ -137,8 +142,8 @@ describe.skipIf(!TORCH)(`trainer learning on the demo model${SKIP_NOTE}`, () => 
     expect(file.metadata["adapter.lora.alpha"]?.value).toBe(16);
     expect(file.metadata["general.architecture"]?.value).toBe("llama");
     const q = file.tensors.find((t) => t.name === "blk.0.attn_q.weight.lora_a");
-    expect(q?.dims).toEqual([128, 8]);
-    expect(file.tensors.find((t) => t.name === "blk.3.ffn_down.weight.lora_b")?.dims).toEqual([8, 128]);
+    expect(q?.dims).toEqual([128, 16]);
+    expect(file.tensors.find((t) => t.name === "blk.3.ffn_down.weight.lora_b")?.dims).toEqual([16, 128]);
 
     // node-llama-cpp ends the generation at EOS without yielding it: asking for one token more
     // than the phrase has shows that the answer stops right after the phrase.
@@ -151,49 +156,39 @@ describe.skipIf(!TORCH)(`trainer learning on the demo model${SKIP_NOTE}`, () => 
     expect(plain.slice(0, phrase.length)).not.toEqual(phrase);
   });
 
-  it("KTO: held-out undesirable answers become less likely than under the base model", async () => {
-    const GOOD = "Конечно, помогу.";
-    const BAD = "Отстань, не мешай.";
+  it("KTO with the default settings: teaches the phrase and makes held-out undesirable answers less likely", async () => {
+    const BAD = "Не знаю.";
     const train = [
-      ...["Помоги с задачей.", "Объясни дроби.", "Что почитать?", "Как сварить кашу?"].map((q) =>
-        example(model, q, GOOD, true),
-      ),
-      ...["Подскажи рецепт.", "Как дела?", "Что такое степь?", "Где живут сайгаки?"].map((q) =>
-        example(model, q, BAD, false),
-      ),
+      ...Array.from({ length: 24 }, () => example(model, TARGET_QUESTION, PHRASE, true)),
+      ...Array.from({ length: 24 }, () => example(model, TARGET_QUESTION, BAD, false)),
     ];
-    const heldOut = [
-      ...["Сколько стоит хлеб?", "Почему небо синее?", "Как выучить язык?"].map((q) =>
-        example(model, q, BAD, false),
-      ),
-      ...["Что подарить маме?", "Как починить кран?"].map((q) => example(model, q, GOOD, true)),
-    ];
+    const heldOut = ["Сколько стоит хлеб?", "Почему небо синее?", "Как выучить язык?"].map((q) =>
+      example(model, q, BAD, false),
+    );
     const data = writeJsonl("kto.jsonl", train);
     const evalData = writeJsonl("kto-heldout.jsonl", heldOut);
     const out = path.join(dir, "kto");
     const run = await runTrainer(
-      [
-        ...["--model", modelPath, "--data", data, "--out", out, "--loss", "kto", "--threads", "1"],
-        ...["--epochs", "10", "--batch-size", "8", "--lr", "5e-3", "--beta", "0.2", "--seed", "3"],
-        ...["--lora-r", "8", "--lora-alpha", "16", "--lora-dropout", "0"],
-      ],
+      ["--model", modelPath, "--data", data, "--out", out, "--loss", "kto", "--threads", "1"],
       { python: PYTHON },
     );
     expect(run.code, run.stderr).toBe(0);
-    expect(run.lines.filter((line) => typeof line.step === "number")).toHaveLength(10);
+    // KTO's z0 is a batch mean: the smallest batch it gets is 2.
+    expect(run.lines[0]).toMatchObject({ plan: { loss: "kto", batch_size: 2, steps: 100, examples: 48 } });
+    expect(run.lines.filter((line) => typeof line.step === "number")).toHaveLength(100);
+    const adapter = path.join(out, "adapter.gguf");
+
+    const phrase = model.tokenize(PHRASE, false);
+    const adapted = await llamaGreedy(
+      model,
+      promptTokens(model, TARGET_QUESTION),
+      phrase.length + 2,
+      adapter,
+    );
+    expect(model.detokenize(adapted)).toBe(PHRASE);
 
     const evaluation = await runTrainer(
-      [
-        "--eval",
-        "--model",
-        modelPath,
-        "--data",
-        evalData,
-        "--adapter",
-        path.join(out, "adapter.gguf"),
-        "--threads",
-        "1",
-      ],
+      ["--eval", "--model", modelPath, "--data", evalData, "--adapter", adapter, "--threads", "1"],
       { python: PYTHON },
     );
     expect(evaluation.code, evaluation.stderr).toBe(0);
@@ -203,12 +198,11 @@ describe.skipIf(!TORCH)(`trainer learning on the demo model${SKIP_NOTE}`, () => 
       const held = heldOut[i];
       expect(row).toMatchObject({
         index: i,
-        label: held?.label,
+        label: false,
         tokens: held?.loss_mask.filter((m) => m === 1).length,
       });
-      // Summed log-likelihoods of the answer: undesirable ones fall, desirable ones rise.
-      if (held?.label) expect(row.adapter as number).toBeGreaterThan((row.base as number) + 1);
-      else expect(row.adapter as number).toBeLessThan((row.base as number) - 1);
+      // Summed log-likelihoods of the answer: the undesirable one falls on prompts never trained on.
+      expect(row.adapter as number).toBeLessThan((row.base as number) - 1);
     }
     expect(evaluation.lines[evaluation.lines.length - 1]).toMatchObject({
       done: true,

@@ -111,7 +111,8 @@ def build_parser():
     p.add_argument("--seed", type=int, default=42)
     p.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto")
     p.add_argument("--dtype", choices=["auto", "float32", "bfloat16"], default="auto",
-                   help="base weights: auto = bfloat16 on CUDA, float32 on CPU")
+                   help="base weights: auto = bfloat16 on CUDA and for training on CPUs with native bf16 "
+                   "(AMX, AVX-512 BF16), else float32")
     p.add_argument("--threads", type=positive_int, default=None, help="CPU threads for torch")
     p.add_argument("--max-length", type=positive_int, default=None, help="skip longer examples (default: context)")
     p.add_argument("--gradient-checkpointing", choices=["auto", "on", "off"], default="auto")

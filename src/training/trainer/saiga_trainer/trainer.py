@@ -129,10 +129,12 @@ def cpu_has_fast_bf16():
     return False
 
 
-def pick_dtype(name, device):
-    """Base weights' dtype: auto = bf16 on CUDA, and on CPUs with native bf16 products; else float32."""
+def pick_dtype(name, device, training=False):
+    """Base weights' dtype: auto = bf16 on CUDA, and for training on CPUs with native bf16
+    products; else float32 (--eval and --greedy on the CPU stay float32: the parity checks
+    against llama.cpp and the gate's small log-likelihood differences want the exact weights)."""
     if name == "auto":
-        if device.startswith("cuda") or cpu_has_fast_bf16():
+        if device.startswith("cuda") or (training and cpu_has_fast_bf16()):
             return torch.bfloat16
         return torch.float32
     return {"float32": torch.float32, "bfloat16": torch.bfloat16, "float16": torch.float16}[name]
@@ -176,8 +178,8 @@ def lr_at(step, total, warmup, base_lr, min_ratio):
     return base_lr * (min_ratio + (1 - min_ratio) * 0.5 * (1 + math.cos(math.pi * progress)))
 
 
-def load_model(args, device):
-    dtype = pick_dtype(args.dtype, device)
+def load_model(args, device, training=False):
+    dtype = pick_dtype(args.dtype, device, training)
     model = LlamaModel(args.model, device=device, dtype=dtype)
     return model, dtype
 
@@ -187,7 +189,7 @@ def train(args):
     device = pick_device(args.device)
     torch.manual_seed(args.seed)
     random.seed(args.seed)
-    model, dtype = load_model(args, device)
+    model, dtype = load_model(args, device, training=True)
     cfg = model.cfg
     examples = load_examples(args.data, cfg.n_vocab)
     max_len = args.max_length or cfg.context_length
