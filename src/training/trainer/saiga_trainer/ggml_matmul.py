@@ -6,10 +6,10 @@ replays ggml's float32 operations in ggml's order: one float32 rounding per inst
 multiply-adds rounded once. The sources are ggml-cpu/arch/x86/quants.c (ggml_vec_dot_*),
 ggml-cpu/arch/x86/repack.cpp (the CPU_REPACK gemv/gemm kernels llama.cpp uses for Q4_0 and Q4_K
 weights on AVX2 machines, and Q2_K on AVX-512 ones), ggml-cpu/amx/mmq.cpp (the AMX buffer's
-kernels, which take F16, Q4_0, Q4_1, Q8_0, Q4_K, Q5_K and Q6_K weights on CPUs with AMX-INT8), ggml-cpu/llamafile/sgemm.cpp
-(tinyBLAS, used for batches of two or more rows) and ggml-cpu/vec.cpp (ggml_vec_dot_f32 / _f16).
-"avx512" and "avx2" are the two builds the CPU backend loader picks between on x86-64 (they differ
-in vector width for float dots).
+kernels, which take F16, Q4_0, Q4_1, Q8_0, Q4_K, Q5_K and Q6_K weights on CPUs with AMX-INT8),
+ggml-cpu/llamafile/sgemm.cpp (tinyBLAS, used for batches of two or more rows) and ggml-cpu/vec.cpp
+(ggml_vec_dot_f32 / _f16). "avx512" and "avx2" are the two builds the CPU backend loader picks
+between on x86-64 (they differ in vector width for float dots).
 
 Per weight type, the activation's vec_dot_type and the x86 kernels:
   F16 -> F16 activations; vec_dot_f16 / tinyBLAS, or through AMX (float32 activations, AVX-512).
@@ -17,7 +17,7 @@ Per weight type, the activation's vec_dot_type and the x86 kernels:
     Q4_0 repacked (8x8 gemv/gemm) on AVX2+, Q4_0/Q8_0 through AMX where it is used.
   Q4_1, Q5_1 -> Q8_1 blocks (d and s = d*sum(q)); vec_dot (no tinyBLAS); Q4_1 through AMX.
   Q2_K, Q3_K, Q4_K, Q5_K, Q6_K -> Q8_K blocks; vec_dot (8 lanes); Q4_K repacked on AVX2+, Q2_K
-    repacked on AVX-512.
+    repacked on AVX-512; Q4_K/Q5_K/Q6_K through AMX.
 """
 
 import torch
@@ -361,7 +361,8 @@ def _amx_k(xq, xd, w):
     acc = fma(float(M), -(dmin_w*d_x), acc). float(): cvtepi32_ps, rounded to float32."""
     N, nb, _ = xq.shape
     sub = 16 if w.type == GGML_Q6_K else 32
-    dots = torch.einsum("nbjs,objs->nobj", xq.reshape(N, nb, 256 // sub, sub), _wq(w).reshape(w.n_out, nb, 256 // sub, sub))
+    ns = 256 // sub
+    dots = torch.einsum("nbjs,objs->nobj", xq.reshape(N, nb, ns, sub), _wq(w).reshape(w.n_out, nb, ns, sub))
     if w.type == GGML_Q6_K:
         dots = dots - 32 * _sub_sums(xq, 16)[:, None]
     I = (dots * w.sc[None]).sum(-1).float().to(F64)  # [N, n_out, nb]
