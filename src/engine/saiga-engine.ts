@@ -15,7 +15,7 @@ import { SequencePool } from "./sequence-pool.js";
 import { calibrateThreads, type ThreadCalibration } from "./calibrate-threads.js";
 import { TokenTextStream } from "./token-text-stream.js";
 
-/** Tokens of recent context the repeat penalty looks at. */
+/** Tokens of the answer so far that the repeat penalty looks at. */
 const REPEAT_PENALTY_WINDOW = 64;
 
 /** Options of {@link SaigaEngine.create}. */
@@ -289,7 +289,9 @@ export class SaigaEngine {
       if (reused < sequence.nextTokenIndex) {
         await sequence.eraseContextTokenRanges([{ start: reused, end: sequence.nextTokenIndex }]);
       }
-      const recent: Token[] = prompt.tokens.slice(-REPEAT_PENALTY_WINDOW);
+      // Only the answer's own tokens, as node-llama-cpp's LlamaChat does: punishing the prompt's
+      // would push a real model off the words of the question ("the capital of France is …").
+      const recent: Token[] = [];
       const text = new TokenTextStream(this.model);
       let answer = "";
       let completionTokens = 0;
