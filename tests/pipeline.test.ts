@@ -182,8 +182,9 @@ describe("faults", () => {
     const reading = client.answer(requestId);
     expect(await worker.stop()).toBe(0);
     const answer = await reading;
-    expect(answer.stats.stopReason).toBe("maxTokens");
-    expect(answer.stats.completionTokens).toBe(300);
+    // Finished, not cut off (whether the demo model's greedy answer meets EOS first depends on the CPU).
+    expect(["eos", "maxTokens"]).toContain(answer.stats.stopReason);
+    expect(answer.stats.completionTokens).toBeLessThanOrEqual(300);
     expect((await client.store.history(chatId)).at(-1)?.text).toBe(answer.text);
   });
 
@@ -228,7 +229,8 @@ describe("faults", () => {
       await redis.stop();
       redis = await startEmbeddedRedis({ dataDir, port });
       const history = await client.store.history(chatId);
-      expect(history.map((turn) => turn.text.length > 0 && turn.role)).toEqual(["user", "assistant"]);
+      expect(history.map((turn) => turn.role)).toEqual(["user", "assistant"]);
+      expect(history[0]?.text).toBe("before");
 
       const second = await client.queue.enqueue(chatId, { text: "after" });
       const answer = await client.answer(second.requestId);
