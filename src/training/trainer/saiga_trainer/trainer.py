@@ -131,8 +131,8 @@ def cpu_has_fast_bf16():
 
 def pick_dtype(name, device, training=False):
     """Base weights' dtype: auto = bf16 on CUDA, and for training on CPUs with native bf16
-    products; else float32 (--eval and --greedy on the CPU stay float32: the parity checks
-    against llama.cpp and the gate's small log-likelihood differences want the exact weights)."""
+    products (training and --eval, which compares base and adapter in one dtype); else float32
+    (--greedy stays float32 on the CPU: the parity checks against llama.cpp want exact weights)."""
     if name == "auto":
         if device.startswith("cuda") or (training and cpu_has_fast_bf16()):
             return torch.bfloat16
@@ -394,7 +394,7 @@ def evaluate(args):
     if args.emulate:
         return _evaluate_emulated(args)
     device = pick_device(args.device)
-    model, dtype = load_model(args, device)
+    model, dtype = load_model(args, device, training=True)
     examples = load_examples(args.data, model.cfg.n_vocab)
     if args.adapter:
         model.load_adapter(args.adapter)
