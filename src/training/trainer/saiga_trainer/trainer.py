@@ -343,6 +343,8 @@ def train(args):
         "data": os.path.abspath(args.data),
         "adapter": os.path.abspath(adapter_path),
     }
+    metrics["seconds_per_step"] = round(train_seconds / max(1, step), 4)
+    metrics["peak_rss_bytes"] = peak_rss_bytes()
     if device.startswith("cuda"):
         metrics["max_memory_allocated_bytes"] = torch.cuda.max_memory_allocated()
     metrics_path = os.path.join(args.out, "metrics.json")
@@ -353,6 +355,16 @@ def train(args):
     os.replace(tmp, metrics_path)
     emit({"done": True, "steps": step, "final_loss": last_loss, "adapter": adapter_path, "metrics": metrics_path,
           "seconds": metrics["seconds"]})
+
+
+def peak_rss_bytes():
+    """The process's peak resident memory (Linux reports KiB, macOS bytes); None where unknown."""
+    try:
+        import resource
+    except ImportError:
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return peak if sys.platform == "darwin" else peak * 1024
 
 
 def reference_logprobs(model, examples, device, autocast, batch_size):
