@@ -92,6 +92,21 @@ const VARIANTS: Variant[] = [
     },
   },
   {
+    name: "repack",
+    // Rows in multiples of 8 but not of 32: CPU_REPACK's Q4_K and Q4_0 gemv/gemm where the AMX
+    // buffer would otherwise take them, and ggml_vec_dot_f16 with a leftover (520 = 8·64 + 8).
+    title: "Q4_K/Q4_0 repacked and F16 rows of 520",
+    options: {
+      ...DEMO_MODEL_OPTIONS,
+      nEmbd: 256,
+      nFf: 520,
+      nHeadKv: 2,
+      vocab: extendedVocab(["ab", "ba", "аб", "ба", "ав", "ва", "аг", "га"]),
+      weightType: GgmlType.Q4_K,
+      weightTypes: { ffn_up: GgmlType.Q4_0, ffn_down: GgmlType.F16 },
+    },
+  },
+  {
     name: "Q4_1",
     // SmolLM2's mix (Q4_1 with a Q8_0 token_embd); one KV head of 16 values, so that K and V take
     // the vec_dot kernels where AMX takes the other products (it needs rows in multiples of 32).
@@ -141,7 +156,7 @@ const VARIANTS: Variant[] = [
   {
     name: "head",
     // attention.key_length ≠ n_embd / n_head, as Mistral-Nemo (saiga_nemo_12b): 4 heads of 48.
-    title: "Q8_0 with heads of 48 values in a 128-wide model",
+    title: "Q8_0 (heads of 48 values in a 128-wide model)",
     options: { ...DEMO_MODEL_OPTIONS, nHeadKv: 2, headDim: 48, weightType: GgmlType.Q8_0 },
   },
 ];

@@ -529,8 +529,9 @@ def _tinyblas(x64, w64, simd):
 def _vec_dot_float(x64, w64, simd, leftover_double):
     """ggml_vec_dot_f32 (leftover_double False) / ggml_vec_dot_f16 (True): GGML_F32/F16_ARR = 4
     accumulators of EPR lanes over steps of 4*EPR, the REDUCE tree, then the leftover products,
-    added in float32 (f32: fused multiply-adds in the AVX-512 builds, a rounded product then an
-    add in the AVX2 build) or in double (f16)."""
+    added in float32 (f32: rounded products added one by one in chunks of 8 in the AVX-512 builds,
+    of 4 in the AVX2 ones, and fused multiply-adds for the last few; checked against every x86
+    build node-llama-cpp ships) or in double (f16)."""
     epr = 16 if simd == "avx512" else 8
     step = 4 * epr
     N, K = x64.shape
@@ -550,12 +551,16 @@ def _vec_dot_float(x64, w64, simd, leftover_double):
         if leftover_double:
             total = (total.to(F64) + torch.matmul(x64[:, nv:], w64[:, nv:].t())).float()
         else:
+            # The compiler vectorizes the products of `sumf += x[i]*y[i]` in chunks of 8 (AVX-512
+            # builds) or 4 (AVX2), rounded, and adds them one by one; the last few it fuses.
+            chunk = 8 if simd == "avx512" else 4
+            tail = K - (K - nv) % chunk
             for i in range(nv, K):
                 p = x64[:, None, i] * w64[None, :, i]
-                if simd == "avx512":  # the compiler fuses sumf += x*y there, not in the AVX2 build
-                    total = (p + total.to(F64)).float()
-                else:
+                if i < tail:
                     total = p.float() + total
+                else:
+                    total = (p + total.to(F64)).float()
     return total
 
 
