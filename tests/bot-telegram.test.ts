@@ -31,15 +31,32 @@ afterAll(async () => {
 });
 
 const user = (languageCode = "ru") => bed.emulator.createUser({ languageCode });
-/** Long answers for the chat (the demo model stops at max tokens or EOS). */
-const longAnswers = (chatId: number, maxTokens = 400) =>
-  bed.client.store.updateSettings(String(chatId), { maxTokens, temperature: 0.7 });
+/**
+ * Makes the chat answer greedily with up to `maxTokens` tokens, and returns a question whose
+ * answer runs that long without meeting EOS on the bot's engine: for tests that act while an answer
+ * is still streaming. Which bytes the demo model picks depends on the CPU's kernels, but the same
+ * prompt gives the same greedy tokens again, so a probe with the same prompt tells. `as` is what
+ * the engine sees before the text (in a group: "Name: ").
+ */
+async function longAnswers(chatId: number, maxTokens = 400, as = ""): Promise<string> {
+  await bed.client.store.updateSettings(String(chatId), { maxTokens, temperature: 0 });
+  const candidates = ["Напиши длинную историю", "Привет! Как дела?", "напиши роман", "Как дела?", "расскажи"];
+  for (const question of candidates) {
+    const probe = `probe-${randomUUID()}`;
+    await bed.client.store.updateSettings(probe, { maxTokens, temperature: 0 });
+    const { requestId } = await bed.client.queue.enqueue(probe, { text: as + question });
+    if ((await bed.client.answer(requestId)).stats.stopReason !== "eos") return question;
+  }
+  throw new Error(
+    `the demo model's greedy answers to ${candidates.join(", ")} all end within ${maxTokens} tokens`,
+  );
+}
 
 describe("private chats", () => {
   it("answers a question with one streamed answer and 👍 👎 🔄", async () => {
     const alice = user();
-    await longAnswers(alice.id, 120);
-    bed.emulator.sendMessage({ from: alice, text: "Привет! Как дела?" });
+    const question = await longAnswers(alice.id, 120);
+    bed.emulator.sendMessage({ from: alice, text: question });
     const [answer] = await bed.waitForAnswers(alice.id);
     expect(answer!.replyMarkup!.inline_keyboard[0]!.map((b) => b.text)).toEqual(["👍", "👎", "🔄"]);
     // The answer was streamed as a draft with a stop button first.
@@ -115,8 +132,8 @@ describe("private chats", () => {
 
   it("stops a streamed draft within 1 s when the user presses its stop button", async () => {
     const dan = user();
-    await longAnswers(dan.id);
-    bed.emulator.sendMessage({ from: dan, text: "Напиши длинную историю" });
+    const question = await longAnswers(dan.id);
+    bed.emulator.sendMessage({ from: dan, text: question });
     const draft = await bed.emulator.waitFor(() => bed.emulator.drafts(dan.id)[0], 20_000);
     const pressed = Date.now();
     bed.emulator.stopDraft(dan.id, draft.draftId);
@@ -291,8 +308,8 @@ describe("groups", () => {
   it("stops an answer within 1 s with 🛑 on the streaming message", async () => {
     const carl = user();
     const group = bed.emulator.createGroup();
-    await longAnswers(group.id);
-    bed.emulator.sendMessage({ from: carl, chat: group, text: "@saiga_test_bot напиши роман" });
+    const question = await longAnswers(group.id, 400, `${carl.first_name}: `);
+    bed.emulator.sendMessage({ from: carl, chat: group, text: `@saiga_test_bot ${question}` });
     const streaming = await bed.emulator.waitFor(
       () =>
         bed.emulator
@@ -423,8 +440,8 @@ describe("a Bot API server without drafts", () => {
   it("logs the refusal and streams by editing a message instead", async () => {
     bed.emulator.refuse("sendMessageDraft");
     const quinn = user();
-    await longAnswers(quinn.id, 120);
-    bed.emulator.sendMessage({ from: quinn, text: "Как дела?" });
+    const question = await longAnswers(quinn.id, 120);
+    bed.emulator.sendMessage({ from: quinn, text: question });
     const [answer] = await bed.waitForAnswers(quinn.id);
     expect(bed.emulator.messagesIn(quinn.id)).toHaveLength(1);
     expect(answer!.edits).toBeGreaterThanOrEqual(1);
