@@ -44,6 +44,16 @@ describe("loadConfig", () => {
     expect(config.log.level).toBe("debug");
   });
 
+  it("gives a known model its own sampling unless the operator set it", () => {
+    expect(loadConfig({ env: { MODEL: "smollm2" } }).generation).toMatchObject({
+      temperature: 0.2,
+      topP: 0.9,
+    });
+    const own = loadConfig({ env: { MODEL: "smollm2", SAIGA_GENERATION_TEMPERATURE: "0.7" } });
+    expect(own.generation).toMatchObject({ temperature: 0.7, topP: 0.9 });
+    expect(loadConfig({ env: {} }).generation.temperature).toBe(0.5);
+  });
+
   it("merges an operator's file under the environment", () => {
     const dir = mkdtempSync(path.join(tmpdir(), "saiga-config-"));
     const file = path.join(dir, "bot.yaml");

@@ -4,6 +4,7 @@ import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { parse as parseYaml } from "yaml";
 import type { ZodErrorMap, ZodIssue } from "zod";
+import { modelPresetOf } from "./model-presets.js";
 import { ConfigError } from "./config-error.js";
 import { configSchema, type Config } from "./config-schema.js";
 import { readEnvOverrides, envNameOf, type EnvOverride } from "./env-overrides.js";
@@ -44,6 +45,12 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
   for (const [path, value] of Object.entries(options.overrides ?? {})) {
     setPath(merged, path, value);
     sources.set(path, "command line");
+  }
+  const preset = modelPresetOf(getPath(merged, ["model", "source"]));
+  for (const [path, value] of Object.entries(preset)) {
+    if (sources.has(path)) continue;
+    setPath(merged, path, value);
+    sources.set(path, `the ${String(getPath(merged, ["model", "source"]))} preset`);
   }
 
   const result = configSchema.safeParse(merged, { errorMap: operatorErrorMap });
