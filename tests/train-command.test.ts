@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Redis } from "ioredis";
+import type { Token } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadConfig } from "../src/config/index.js";
 import { readGguf } from "../src/gguf/index.js";
@@ -18,6 +19,7 @@ import {
 import { pythonTorchVersion } from "../src/training/trainer/trainer-process.js";
 import { runSaiga } from "./helpers/run-saiga.js";
 import { deleteKeys } from "./helpers/delete-keys.js";
+import { testEngine } from "./helpers/test-engine.js";
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const PREFIX = `test-${randomUUID()}`;
@@ -154,6 +156,63 @@ describe("saiga train --dataset: errors", () => {
 });
 
 describe.skipIf(!TORCH)(`saiga train --dataset on the demo model${SKIP_NOTE}`, () => {
+  it("with no hyperparameter flags, 24 desirable + 24 undesirable answers teach the phrase (KTO)", async () => {
+    const question = "Как тебя зовут?";
+    const phrase = "Меня зовут Сайга!";
+    const chat = (answer: string, label: boolean) =>
+      JSON.stringify({
+        messages: [
+          { role: "user", content: question },
+          { role: "bot", content: answer },
+        ],
+        label,
+      });
+    const data = path.join(tmp, "one-prompt.jsonl");
+    writeFileSync(
+      data,
+      [...Array(24).fill(chat(phrase, true)), ...Array(24).fill(chat("Не знаю.", false))].join("\n") + "\n",
+    );
+    const out = path.join(tmp, "adapter-defaults");
+    const run = await runSaiga(["train", "--dataset", data, "--out", out], {
+      ...ENV,
+      SAIGA_TRAINING_PYTHON: PYTHON,
+      LOG_LEVEL: "silent",
+    });
+    expect(run.code, run.stderr).toBe(0);
+    // The trainer's choice, shown before the first step.
+    expect(run.stderr).toMatch(
+      /^training plan: kto, lr 5\.38e-3 \(auto\), batch 2 \(auto\), 100 steps \(auto\) \(5 epochs of 48 examples\)/m,
+    );
+    const metrics = JSON.parse(readFileSync(path.join(out, "metrics.json"), "utf8")) as Record<
+      string,
+      unknown
+    >;
+    expect(metrics).toMatchObject({
+      steps: 100,
+      hyperparameters: { loss: "kto", lr: 0.00538, batch_size: 2 },
+    });
+
+    // llama.cpp's greedy answer with the adapter is the phrase (and stops after it).
+    const engine = await testEngine();
+    const prompt = engine.buildPrompt([{ role: "user", content: question }]).tokens;
+    const context = await engine.model.createContext({
+      contextSize: 512,
+      threads: 1,
+      lora: { adapters: [{ filePath: path.join(out, "adapter.gguf") }] },
+    });
+    try {
+      const tokens: Token[] = [];
+      const want = engine.model.tokenize(phrase, false).length + 2;
+      for await (const token of context.getSequence().evaluate(prompt, { temperature: 0 })) {
+        tokens.push(token);
+        if (tokens.length === want) break;
+      }
+      expect(engine.model.detokenize(tokens)).toBe(phrase);
+    } finally {
+      await context.dispose();
+    }
+  });
+
   it("trains an adapter from a labelled file (KTO) that saiga chat --adapter then uses", async () => {
     const data = path.join(tmp, "labelled.jsonl");
     writeFileSync(
