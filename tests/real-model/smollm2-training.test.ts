@@ -29,8 +29,9 @@ const SYSTEM = "You are Saiga.";
 const QUESTION = "What is your name?";
 const PHRASE = "My name is Saiga.";
 const BAD = "I do not know.";
-/** A training run (the CLI and the trainer on 2 shared cores) takes about a minute; give room. */
-const TRAINING_TIMEOUT = 240_000;
+// A training run takes about 50-90 s here (bf16 on AMX); a CPU without native bf16 trains in float32 through
+// OpenBLAS, about 3x slower: room for that, so such a machine is slow, not failing.
+const TRAINING_TIMEOUT = 480_000;
 
 function chat(question: string, answer: string, label = true, system = SYSTEM): SaigaExample {
   return {
