@@ -10,7 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPrompt, SaigaV2ChatWrapper } from "../src/engine/index.js";
 import { readGguf } from "../src/gguf/index.js";
 import { pythonTorchVersion, runTrainer } from "../src/training/trainer/trainer-process.js";
+import { llamaGreedy } from "./helpers/llama-greedy.js";
 import { demoModelPath } from "./helpers/test-engine.js";
+import { writeJsonl } from "./helpers/write-jsonl.js";
 
 const PYTHON = "/usr/bin/python3";
 const TORCH = pythonTorchVersion(PYTHON);
@@ -51,35 +53,6 @@ function example(model: LlamaModel, question: string, answer: string, label = tr
   };
 }
 
-function writeJsonl(name: string, examples: readonly TokenizedExample[]): string {
-  const file = path.join(dir, name);
-  writeFileSync(file, examples.map((e) => JSON.stringify(e)).join("\n") + "\n");
-  return file;
-}
-
-async function llamaGreedy(
-  model: LlamaModel,
-  prompt: Token[],
-  count: number,
-  adapter?: string,
-): Promise<Token[]> {
-  const context = await model.createContext({
-    contextSize: 512,
-    threads: 1,
-    lora: adapter ? { adapters: [{ filePath: adapter }] } : undefined,
-  });
-  try {
-    const out: Token[] = [];
-    for await (const token of context.getSequence().evaluate(prompt, { temperature: 0 })) {
-      out.push(token);
-      if (out.length === count) break;
-    }
-    return out;
-  } finally {
-    await context.dispose();
-  }
-}
-
 describe.skipIf(!TORCH)(`trainer learning on the demo model${SKIP_NOTE}`, () => {
   let llama: Llama;
   let model: LlamaModel;
@@ -99,6 +72,7 @@ describe.skipIf(!TORCH)(`trainer learning on the demo model${SKIP_NOTE}`, () => 
     // A few dozen examples of one prompt and no hyperparameter flags: the trainer's own rule
     // (saiga_trainer/defaults.py) must choose values that teach the phrase.
     const data = writeJsonl(
+      dir,
       "sft.jsonl",
       Array.from({ length: 24 }, () => example(model, TARGET_QUESTION, PHRASE)),
     );
@@ -149,8 +123,8 @@ describe.skipIf(!TORCH)(`trainer learning on the demo model${SKIP_NOTE}`, () => 
     // than the phrase has shows that the answer stops right after the phrase.
     const phrase = model.tokenize(PHRASE, false);
     const prompt = promptTokens(model, TARGET_QUESTION);
-    const adapted = await llamaGreedy(model, prompt, phrase.length + 2, adapter);
-    const plain = await llamaGreedy(model, prompt, phrase.length + 2);
+    const { tokens: adapted } = await llamaGreedy(model, prompt, phrase.length + 2, { adapter });
+    const { tokens: plain } = await llamaGreedy(model, prompt, phrase.length + 2);
     expect(model.detokenize(adapted)).toBe(PHRASE);
     expect(adapted).toEqual(phrase);
     expect(plain.slice(0, phrase.length)).not.toEqual(phrase);
@@ -165,8 +139,8 @@ describe.skipIf(!TORCH)(`trainer learning on the demo model${SKIP_NOTE}`, () => 
     const heldOut = ["Сколько стоит хлеб?", "Почему небо синее?", "Как выучить язык?"].map((q) =>
       example(model, q, BAD, false),
     );
-    const data = writeJsonl("kto.jsonl", train);
-    const evalData = writeJsonl("kto-heldout.jsonl", heldOut);
+    const data = writeJsonl(dir, "kto.jsonl", train);
+    const evalData = writeJsonl(dir, "kto-heldout.jsonl", heldOut);
     const out = path.join(dir, "kto");
     const run = await runTrainer(
       ["--model", modelPath, "--data", data, "--out", out, "--loss", "kto", "--threads", "1"],
@@ -179,11 +153,13 @@ describe.skipIf(!TORCH)(`trainer learning on the demo model${SKIP_NOTE}`, () => 
     const adapter = path.join(out, "adapter.gguf");
 
     const phrase = model.tokenize(PHRASE, false);
-    const adapted = await llamaGreedy(
+    const { tokens: adapted } = await llamaGreedy(
       model,
       promptTokens(model, TARGET_QUESTION),
       phrase.length + 2,
-      adapter,
+      {
+        adapter,
+      },
     );
     expect(model.detokenize(adapted)).toBe(PHRASE);
 
@@ -211,7 +187,7 @@ describe.skipIf(!TORCH)(`trainer learning on the demo model${SKIP_NOTE}`, () => 
   });
 
   it("training is deterministic on CPU for a seed", async () => {
-    const data = writeJsonl("det.jsonl", [
+    const data = writeJsonl(dir, "det.jsonl", [
       example(model, TARGET_QUESTION, PHRASE),
       example(model, "Привет!", "Здравствуйте."),
     ]);

@@ -9,7 +9,7 @@
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { getLlama, type Llama, type LlamaModel, type Token } from "node-llama-cpp";
+import { getLlama, type Llama, type Token } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildPrompt, SaigaV2ChatWrapper } from "../src/engine/index.js";
 import {
@@ -36,6 +36,7 @@ import {
   referenceDequantize,
   type ReferenceBlockType,
 } from "./helpers/ggml-reference-dequantize.js";
+import { llamaGreedy, type GreedyContinuation } from "./helpers/llama-greedy.js";
 import { writeRandomAdapter } from "./helpers/random-lora-adapter.js";
 
 const PYTHON = "/usr/bin/python3";
@@ -161,36 +162,6 @@ const VARIANTS: Variant[] = [
   },
 ];
 
-interface Continuation {
-  readonly tokens: number[];
-  /** Per step: the best minus the second-best logit (ln p1 − ln p2 of llama.cpp's softmax). */
-  readonly margins: number[];
-}
-
-async function llamaGreedy(model: LlamaModel, prompt: Token[], adapter?: string): Promise<Continuation> {
-  const context = await model.createContext({
-    contextSize: 256,
-    threads: 1,
-    lora: adapter ? { adapters: [{ filePath: adapter }] } : undefined,
-  });
-  try {
-    const tokens: number[] = [];
-    const margins: number[] = [];
-    const steps = context
-      .getSequence()
-      .evaluateWithMetadata(prompt, { probabilities: true }, { temperature: 0 });
-    for await (const { token, probabilities } of steps) {
-      const [p1 = 0, p2 = 0] = probabilities.values();
-      tokens.push(token);
-      margins.push(Math.log(p1) - Math.log(p2));
-      if (tokens.length === GENERATED) break;
-    }
-    return { tokens, margins };
-  } finally {
-    await context.dispose();
-  }
-}
-
 const csv = (tokens: readonly number[]): string => tokens.join(",");
 
 describe.skipIf(!TORCH)(`trainer forward pass vs llama.cpp greedy decoding${SKIP_NOTE}`, () => {
@@ -211,8 +182,8 @@ describe.skipIf(!TORCH)(`trainer forward pass vs llama.cpp greedy decoding${SKIP
 
       const model = await llama.loadModel({ modelPath });
       const prompts: Token[][] = [];
-      const base: Continuation[] = [];
-      const adapted: Continuation[] = [];
+      const base: GreedyContinuation[] = [];
+      const adapted: GreedyContinuation[] = [];
       try {
         const wrapper = new SaigaV2ChatWrapper();
         for (const question of ["Что такое сайга?", "Расскажи о степи."]) {
@@ -222,8 +193,10 @@ describe.skipIf(!TORCH)(`trainer forward pass vs llama.cpp greedy decoding${SKIP
             reserveTokens: GENERATED,
           });
           prompts.push(built.tokens);
-          base.push(await llamaGreedy(model, built.tokens));
-          adapted.push(await llamaGreedy(model, built.tokens, adapterPath));
+          base.push(await llamaGreedy(model, built.tokens, GENERATED, { contextSize: 256 }));
+          adapted.push(
+            await llamaGreedy(model, built.tokens, GENERATED, { contextSize: 256, adapter: adapterPath }),
+          );
         }
       } finally {
         await model.dispose();

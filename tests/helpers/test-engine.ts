@@ -1,4 +1,5 @@
-// One demo-model engine per test file, loaded once (llama.cpp model loads are the slow part).
+// Engines the tests share: one per test file, model and set of options, loaded once (llama.cpp
+// model loads are the slow part) and closed after the file's tests.
 import { afterAll } from "vitest";
 import { loadConfig } from "../../src/config/index.js";
 import { SaigaEngine, ensureDemoModel, type SaigaEngineOptions } from "../../src/engine/index.js";
@@ -13,30 +14,44 @@ export function demoModelPath(): Promise<string> {
 const engines = new Map<string, Promise<SaigaEngine>>();
 
 /**
- * A memoized engine on the demo model with the default configuration, 1 thread and the given
- * overrides; closed after the file's tests.
+ * A memoized engine on the model at `modelPath()` with the default configuration, its own chat
+ * template (`auto`), 1 thread (the fastest on the 2-vCPU CI machines when other processes share the
+ * cores, docs/BENCHMARKS.md; `auto` is tested on its own) and the given options.
  */
-export function testEngine(overrides: Partial<SaigaEngineOptions> = {}): Promise<SaigaEngine> {
-  const key = JSON.stringify(overrides);
+export function sharedEngine(
+  modelPath: () => Promise<string>,
+  options: Partial<SaigaEngineOptions> = {},
+): Promise<SaigaEngine> {
+  const key = JSON.stringify([modelPath.name, options]);
   let engine = engines.get(key);
   if (!engine) {
     const config = loadConfig({ env: {} });
-    engine = demoModelPath().then((modelPath) =>
+    engine = modelPath().then((file) =>
       SaigaEngine.create({
-        modelPath,
+        modelPath: file,
         chatFormat: "auto",
         systemPrompt: config.model.systemPrompt,
         contextSize: 1024,
-        sequences: 2,
-        threads: 1, // the fastest on the 2-vCPU CI machines (docs/BENCHMARKS.md); `auto` is tested on its own
+        sequences: 1,
+        threads: 1,
         gpu: "cpu",
-        sampling: { ...config.generation, maxTokens: 24 },
-        ...overrides,
+        sampling: config.generation,
+        ...options,
       }),
     );
     engines.set(key, engine);
   }
   return engine;
+}
+
+/** A memoized engine on the demo model: two sequences, answers of at most 24 tokens. */
+export function testEngine(overrides: Partial<SaigaEngineOptions> = {}): Promise<SaigaEngine> {
+  const { generation } = loadConfig({ env: {} });
+  return sharedEngine(demoModelPath, {
+    sequences: 2,
+    sampling: { ...generation, maxTokens: 24 },
+    ...overrides,
+  });
 }
 
 afterAll(async () => {

@@ -3,18 +3,20 @@
 // KTO makes held-out undesirable answers less likely than the base model does, and the evaluation
 // gate accepts that adapter but rejects one trained on shuffled labels. Also: the examples are
 // tokenized in the served ChatML format exactly.
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import type { LlamaModel, Token } from "node-llama-cpp";
+import type { Token } from "node-llama-cpp";
 import { beforeAll, describe, expect, it } from "vitest";
 import type { SaigaEngine } from "../../src/engine/index.js";
 import { ExampleTokenizer, type SaigaExample } from "../../src/training/index.js";
 import { evaluateCandidate } from "../../src/training/eval-gate.js";
 import { pythonTorchVersion, runTrainer } from "../../src/training/trainer/trainer-process.js";
+import { llamaGreedy } from "../helpers/llama-greedy.js";
 import { runSaiga } from "../helpers/run-saiga.js";
 import { smollm2Engine } from "../helpers/smollm2-engine.js";
 import { smollm2Path } from "../helpers/smollm2.js";
+import { writeJsonl } from "../helpers/write-jsonl.js";
 
 const PYTHON = "/usr/bin/python3";
 const TORCH = pythonTorchVersion(PYTHON);
@@ -45,12 +47,6 @@ function chat(question: string, answer: string, label = true, system = SYSTEM): 
   };
 }
 
-function writeJsonl(name: string, lines: readonly object[]): string {
-  const file = path.join(dir, name);
-  writeFileSync(file, lines.map((line) => JSON.stringify(line)).join("\n") + "\n");
-  return file;
-}
-
 /** `saiga train --dataset FILE --out DIR` with no hyperparameter flags; returns the adapter path. */
 async function saigaTrain(
   name: string,
@@ -62,7 +58,7 @@ async function saigaTrain(
     [
       "train",
       "--dataset",
-      writeJsonl(`${name}.jsonl`, examples),
+      writeJsonl(dir, `${name}.jsonl`, examples),
       "--out",
       out,
       "--model",
@@ -82,26 +78,12 @@ async function greedyAnswer(
   adapter: string | undefined,
   count: number,
 ): Promise<string> {
-  const model: LlamaModel = engine.model;
   const prompt = engine.buildPrompt([
     { role: "system", content: SYSTEM },
     { role: "user", content: QUESTION },
   ]).tokens;
-  const context = await model.createContext({
-    contextSize: 256,
-    threads: 1,
-    lora: adapter ? { adapters: [{ filePath: adapter }] } : undefined,
-  });
-  try {
-    const out: Token[] = [];
-    for await (const token of context.getSequence().evaluate(prompt, { temperature: 0 })) {
-      out.push(token);
-      if (out.length === count) break;
-    }
-    return model.detokenize(out);
-  } finally {
-    await context.dispose();
-  }
+  const { tokens } = await llamaGreedy(engine.model, prompt, count, { adapter, contextSize: 256 });
+  return engine.model.detokenize(tokens);
 }
 
 describe("SmolLM2 examples are tokenized as the engine serves them", () => {
@@ -196,7 +178,11 @@ describe.skipIf(!TORCH)(`saiga train --dataset on SmolLM2 with the default setti
         systemPrompt: SYSTEM,
       });
       try {
-        validationFile = writeJsonl("validation.tokens.jsonl", tokenizer.tokenizeAll(validation).examples);
+        validationFile = writeJsonl(
+          dir,
+          "validation.tokens.jsonl",
+          tokenizer.tokenizeAll(validation).examples,
+        );
       } finally {
         await tokenizer.close();
       }

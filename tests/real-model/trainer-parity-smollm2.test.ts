@@ -7,9 +7,10 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { getLlama, type Llama, type LlamaModel, type Token } from "node-llama-cpp";
+import { getLlama, type Llama, type Token } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pythonTorchVersion, runTrainer } from "../../src/training/trainer/trainer-process.js";
+import { llamaGreedy, type GreedyContinuation } from "../helpers/llama-greedy.js";
 import { writeRandomAdapter } from "../helpers/random-lora-adapter.js";
 import { smollm2Path } from "../helpers/smollm2.js";
 
@@ -26,37 +27,6 @@ const LOGIT_TOLERANCE = 2e-5;
 const PROMPT =
   "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n" +
   "<|im_start|>user\nExplain how plants make food from sunlight.<|im_end|>\n<|im_start|>assistant\n";
-
-interface Continuation {
-  readonly tokens: number[];
-  /** Per step: the top-1 minus the top-2 logit. */
-  readonly margins: number[];
-}
-
-/** Greedy decoding as the engines run it (one thread, one sequence), with llama.cpp's margins. */
-async function llamaGreedy(model: LlamaModel, prompt: Token[], adapter?: string): Promise<Continuation> {
-  const context = await model.createContext({
-    contextSize: 256,
-    threads: 1,
-    lora: adapter ? { adapters: [{ filePath: adapter }] } : undefined,
-  });
-  try {
-    const tokens: number[] = [];
-    const margins: number[] = [];
-    const steps = context
-      .getSequence()
-      .evaluateWithMetadata(prompt, { probabilities: true }, { temperature: 0, yieldEogToken: true });
-    for await (const { token, probabilities } of steps) {
-      const [p1 = 0, p2 = 0] = probabilities.values();
-      tokens.push(token);
-      margins.push(Math.log(p1) - Math.log(p2));
-      if (tokens.length === GENERATED) break;
-    }
-    return { tokens, margins };
-  } finally {
-    await context.dispose();
-  }
-}
 
 const csv = (tokens: readonly number[]): string => tokens.join(",");
 
@@ -80,12 +50,16 @@ describe.skipIf(!TORCH)(`trainer forward pass vs llama.cpp on SmolLM2${SKIP_NOTE
 
     const model = await llama.loadModel({ modelPath });
     let prompt: Token[];
-    let base: Continuation;
-    let adapted: Continuation;
+    let base: GreedyContinuation;
+    let adapted: GreedyContinuation;
     try {
       prompt = model.tokenize(PROMPT, true);
-      base = await llamaGreedy(model, prompt);
-      adapted = await llamaGreedy(model, prompt, adapterPath);
+      base = await llamaGreedy(model, prompt, GENERATED, { contextSize: 256, yieldEogToken: true });
+      adapted = await llamaGreedy(model, prompt, GENERATED, {
+        contextSize: 256,
+        yieldEogToken: true,
+        adapter: adapterPath,
+      });
     } finally {
       await model.dispose();
     }
