@@ -10,8 +10,11 @@ import { smollm2Path } from "./smollm2.js";
  */
 export function smollm2Engine(overrides: Partial<SaigaEngineOptions> = {}): Promise<SaigaEngine> {
   const { generation } = loadConfig({ env: {} });
-  return sharedEngine(smollm2Path, {
-    sampling: { ...generation, temperature: 0, maxTokens: 48 },
-    ...overrides,
-  });
+  return sharedEngine(
+    smollm2Path,
+    {
+      sampling: { ...generation, temperature: 0, maxTokens: 48 },
+    },
+    overrides,
+  );
 }

@@ -16,13 +16,16 @@ const engines = new Map<string, Promise<SaigaEngine>>();
 /**
  * A memoized engine on the model at `modelPath()` with the default configuration, its own chat
  * template (`auto`), 1 thread (the fastest on the 2-vCPU CI machines when other processes share the
- * cores, docs/BENCHMARKS.md; `auto` is tested on its own) and the given options.
+ * cores, docs/BENCHMARKS.md; `auto` is tested on its own), the caller's defaults and the overrides.
  */
 export function sharedEngine(
   modelPath: () => Promise<string>,
-  options: Partial<SaigaEngineOptions> = {},
+  defaults: Partial<SaigaEngineOptions>,
+  overrides: Partial<SaigaEngineOptions> = {},
 ): Promise<SaigaEngine> {
-  const key = JSON.stringify([modelPath.name, options]);
+  // Keyed by what the caller asked for: a test that names a default again (`sequences: 2`) gets an
+  // engine of its own, e.g. one that never swapped adapters.
+  const key = JSON.stringify([modelPath.name, overrides]);
   let engine = engines.get(key);
   if (!engine) {
     const config = loadConfig({ env: {} });
@@ -36,7 +39,8 @@ export function sharedEngine(
         threads: 1,
         gpu: "cpu",
         sampling: config.generation,
-        ...options,
+        ...defaults,
+        ...overrides,
       }),
     );
     engines.set(key, engine);
@@ -47,11 +51,14 @@ export function sharedEngine(
 /** A memoized engine on the demo model: two sequences, answers of at most 24 tokens. */
 export function testEngine(overrides: Partial<SaigaEngineOptions> = {}): Promise<SaigaEngine> {
   const { generation } = loadConfig({ env: {} });
-  return sharedEngine(demoModelPath, {
-    sequences: 2,
-    sampling: { ...generation, maxTokens: 24 },
-    ...overrides,
-  });
+  return sharedEngine(
+    demoModelPath,
+    {
+      sequences: 2,
+      sampling: { ...generation, maxTokens: 24 },
+    },
+    overrides,
+  );
 }
 
 afterAll(async () => {
