@@ -5,7 +5,8 @@
 // blocks) and for a head size other than n_embd / n_head. The trainer's --greedy runs its llama.cpp
 // emulation (saiga_trainer/llamacpp.py: activation quantization, F16 KV cache and attention,
 // ggml's kernels' float32 order), so the continuations must be equal token for token and
-// llama.cpp's token the trainer's best logit at every step.
+// llama.cpp's token the trainer's best logit at every step; BF16 products, not replayed bit for
+// bit, within a stated tolerance.
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -54,6 +55,12 @@ interface Variant {
   readonly name: string;
   readonly title: string;
   readonly options: LlamaModelOptions;
+  /**
+   * For a type the emulation does not replay bit for bit: how far its logits may be from
+   * llama.cpp's. Greedy tokens must then agree wherever the top two are further apart than this
+   * (teacher-forced along llama.cpp's path, its token is never more than this below the best).
+   */
+  readonly approximate?: number;
 }
 
 /** The default SPM vocabulary with `pieces` appended (plain pieces, scored below the rest). */
@@ -71,6 +78,14 @@ const VARIANTS: Variant[] = [
   { name: "F32", title: "F32", options: { ...DEMO_MODEL_OPTIONS, weightType: GgmlType.F32 } },
   { name: "F16", title: "F16", options: { ...DEMO_MODEL_OPTIONS, weightType: GgmlType.F16 } },
   { name: "Q8_0", title: "Q8_0", options: { ...DEMO_MODEL_OPTIONS, weightType: GgmlType.Q8_0 } },
+  // ggml multiplies BF16 with BF16 dot instructions whose order the emulation does not replay:
+  // observed here up to 2.2e-3 apart.
+  {
+    name: "BF16",
+    title: "BF16 (approximate)",
+    options: { ...DEMO_MODEL_OPTIONS, weightType: GgmlType.BF16 },
+    approximate: 5e-3,
+  },
   {
     name: "K",
     title: "Q4_K/Q5_K/Q6_K/Q4_0/BF16",
@@ -244,10 +259,18 @@ describe.skipIf(!TORCH)(`trainer forward pass vs llama.cpp greedy decoding${SKIP
           // On failure: both continuations, then, teacher-forced along llama.cpp's path, how far
           // its token is below the trainer's best logit (gaps), and both engines' top-2 margins.
           const where = `${variant.name} prompt ${i} ${prefix || "base"}: trainer ${csv(tokens)} llama.cpp ${csv(expected?.tokens ?? [])}; gaps ${csv(gaps)}; margins ${csv(margins)} llama.cpp ${csv(want.map((m) => Number(m.toFixed(5))))}`;
-          expect(tokens, where).toEqual(expected?.tokens);
-          expect(Math.max(...gaps), where).toBe(0);
           const deltas = margins.map((m, step) => Math.abs(m - (want[step] ?? NaN)));
-          expect(Math.max(...deltas), where).toBeLessThanOrEqual(LOGIT_TOLERANCE);
+          if (variant.approximate === undefined) {
+            expect(tokens, where).toEqual(expected?.tokens);
+            expect(Math.max(...gaps), where).toBe(0);
+            expect(Math.max(...deltas), where).toBeLessThanOrEqual(LOGIT_TOLERANCE);
+          } else {
+            expect(Math.max(...gaps), where).toBeLessThanOrEqual(variant.approximate);
+            // The margins are compared only while both engines follow the same path.
+            const agreed = tokens.findIndex((token, step) => token !== expected?.tokens[step]);
+            const same = agreed === -1 ? deltas : deltas.slice(0, agreed);
+            expect(Math.max(...same), where).toBeLessThanOrEqual(variant.approximate);
+          }
         }
       }
     });
