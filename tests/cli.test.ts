@@ -173,6 +173,19 @@ describe("saiga model", () => {
   });
 });
 
+describe("usage errors", () => {
+  it("end with exit code 2 in nested subcommands too", async () => {
+    for (const args of [
+      ["model", "fetch", "nope"],
+      ["adapters", "list", "--bogus"],
+    ]) {
+      const run = await runSaiga(args);
+      expect(run.code, args.join(" ")).toBe(2);
+      expect(run.stderr).toMatch(/^error: /);
+    }
+  });
+});
+
 describe("saiga gateway", () => {
   it("refuses to start without a bot token, saying where to get one", async () => {
     const run = await runSaiga(["gateway"]);

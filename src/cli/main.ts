@@ -46,8 +46,16 @@ export function buildProgram(): Command {
   program.addCommand(trainCommand());
   program.addCommand(trainerCommand());
   program.addCommand(adaptersCommand());
-  for (const command of program.commands) command.exitOverride();
+  exitOverrideAll(program.commands);
   return program;
+}
+
+/** Usage errors of every subcommand, nested ones (`model fetch`) too, end with exit code 2. */
+function exitOverrideAll(commands: readonly Command[]): void {
+  for (const command of commands) {
+    command.exitOverride();
+    exitOverrideAll(command.commands);
+  }
 }
 
 /** Runs the CLI with `argv` and returns the process exit code. */
