@@ -11,18 +11,8 @@ import {
   type SaigaEngine,
   type SamplingOptions,
 } from "../src/engine/index.js";
+import { ask, collectGeneration } from "./helpers/collect-generation.js";
 import { testEngine } from "./helpers/test-engine.js";
-
-const ask = (content: string): ChatMessage[] => [{ role: "user", content }];
-
-async function collect(events: AsyncIterable<GenerationEvent>) {
-  const deltas: string[] = [];
-  for await (const event of events) {
-    if (event.type === "delta") deltas.push(event.text);
-    else return { deltas, end: event };
-  }
-  throw new Error("no end event");
-}
 
 /**
  * The first request built from `candidates` whose answer reaches its maxTokens on this engine (the
@@ -44,7 +34,7 @@ async function findRequest<T>(
 describe("generate", () => {
   it("streams deltas that add up to the final text, and reports stats", async () => {
     const engine = await testEngine();
-    const { deltas, end } = await collect(
+    const { deltas, end } = await collectGeneration(
       engine.generate({ messages: ask("Привет!"), sampling: { maxTokens: 16, seed: 1 } }),
     );
     expect(deltas.join("")).toBe(end.text);

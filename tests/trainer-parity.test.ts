@@ -37,7 +37,7 @@ import {
   referenceDequantize,
   type ReferenceBlockType,
 } from "./helpers/ggml-reference-dequantize.js";
-import { llamaGreedy, type GreedyContinuation } from "./helpers/llama-greedy.js";
+import { csv, llamaGreedy, trainerGreedyArgs, type GreedyContinuation } from "./helpers/llama-greedy.js";
 import { writeRandomAdapter } from "./helpers/random-lora-adapter.js";
 
 const PYTHON = "/usr/bin/python3";
@@ -177,8 +177,6 @@ const VARIANTS: Variant[] = [
   },
 ];
 
-const csv = (tokens: readonly number[]): string => tokens.join(",");
-
 describe.skipIf(!TORCH)(`trainer forward pass vs llama.cpp greedy decoding${SKIP_NOTE}`, () => {
   let llama: Llama;
   beforeAll(async () => {
@@ -219,29 +217,12 @@ describe.skipIf(!TORCH)(`trainer forward pass vs llama.cpp greedy decoding${SKIP
       // The adapter must matter, or "with an adapter" would test nothing.
       expect(adapted.map((c) => c.tokens)).not.toEqual(base.map((c) => c.tokens));
 
-      const args = [
-        "--model",
-        modelPath,
-        "--greedy",
-        String(GENERATED),
-        "--adapter",
-        adapterPath,
-        "--threads",
-        "1",
-        // llama.cpp splits a decode call into ubatches of the context's batch size (256 here).
-        "--ubatch",
-        "256",
-      ];
-      prompts.forEach((prompt, i) =>
-        args.push(
-          "--prompt",
-          csv(prompt),
-          "--expect",
-          csv(base[i]?.tokens ?? []),
-          "--expect-adapter",
-          csv(adapted[i]?.tokens ?? []),
-        ),
-      );
+      const cases = prompts.map((prompt, i) => ({
+        prompt,
+        base: base[i] as GreedyContinuation,
+        adapted: adapted[i] as GreedyContinuation,
+      }));
+      const args = trainerGreedyArgs(modelPath, adapterPath, GENERATED, cases);
       const run = await runTrainer(args, { python: PYTHON });
       expect(run.code, run.stderr).toBe(0);
       expect(run.lines).toHaveLength(prompts.length);

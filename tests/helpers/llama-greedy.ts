@@ -52,3 +52,25 @@ export async function llamaGreedy(
     await context.dispose();
   }
 }
+
+/** Token ids as the trainer's `--prompt` / `--expect` take them. */
+export const csv = (tokens: readonly number[]): string => tokens.join(",");
+
+/**
+ * train.py arguments that replay {@link llamaGreedy} in the trainer's llama.cpp emulation: for each
+ * prompt, llama.cpp's continuations without and with `adapter` to compare against (one thread, and
+ * ubatches of the 256-token contexts the parity tests create: llama.cpp splits a decode call so).
+ */
+export function trainerGreedyArgs(
+  modelPath: string,
+  adapter: string,
+  count: number,
+  cases: readonly { prompt: readonly Token[]; base: GreedyContinuation; adapted: GreedyContinuation }[],
+): string[] {
+  const args = ["--model", modelPath, "--greedy", String(count), "--adapter", adapter];
+  args.push("--threads", "1", "--ubatch", "256");
+  for (const { prompt, base, adapted } of cases) {
+    args.push("--prompt", csv(prompt), "--expect", csv(base.tokens), "--expect-adapter", csv(adapted.tokens));
+  }
+  return args;
+}

@@ -1,20 +1,9 @@
 // SmolLM2 (a real instruct model) through the engine: it answers a factual question correctly and
 // greedily, and its streamed deltas add up to the answer, in English and in byte-split Cyrillic.
 import { describe, expect, it } from "vitest";
-import type { ChatMessage, GenerationEvent } from "../../src/engine/index.js";
 import { TokenTextStream } from "../../src/engine/token-text-stream.js";
+import { ask, collectGeneration } from "../helpers/collect-generation.js";
 import { smollm2Engine } from "../helpers/smollm2-engine.js";
-
-const ask = (content: string): ChatMessage[] => [{ role: "user", content }];
-
-async function collect(events: AsyncIterable<GenerationEvent>) {
-  const deltas: string[] = [];
-  for await (const event of events) {
-    if (event.type === "delta") deltas.push(event.text);
-    else return { deltas, end: event };
-  }
-  throw new Error("no end event");
-}
 
 describe("SmolLM2 answers", () => {
   it("answers a plain factual question correctly with greedy decoding", async () => {
@@ -29,7 +18,7 @@ describe("SmolLM2 answers", () => {
 
   it("streams deltas that add up to the final text", async () => {
     const engine = await smollm2Engine();
-    const { deltas, end } = await collect(
+    const { deltas, end } = await collectGeneration(
       engine.generate({
         messages: ask("Name three colours of the rainbow."),
         sampling: { temperature: 0, maxTokens: 32 },

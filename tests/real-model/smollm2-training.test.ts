@@ -218,29 +218,23 @@ describe.skipIf(!TORCH)(`saiga train --dataset on SmolLM2 with the default setti
       "the evaluation gate accepts that adapter and rejects one trained on shuffled labels",
       async () => {
         expect(adapter, "needs the KTO adapter of the test before").toBeDefined();
-        const modelPath = await smollm2Path();
-        const accepted = await evaluateCandidate({
-          modelPath,
-          validationFile,
-          candidate: { version: "kto", file: adapter },
-          baseline: null,
-          maxPerplexityIncrease: 0.05,
-          python: PYTHON,
-        });
+        const gate = async (version: string, file: string) =>
+          evaluateCandidate({
+            modelPath: await smollm2Path(),
+            validationFile,
+            candidate: { version, file },
+            baseline: null,
+            maxPerplexityIncrease: 0.05,
+            python: PYTHON,
+          });
+        const accepted = await gate("kto", adapter);
         expect(accepted.passed, accepted.reasons.join("; ")).toBe(true);
 
         // The same examples with the labels dealt out at random (a fixed permutation): half of
         // each answer is labelled desirable, so the labels say nothing.
         const shuffled = labelled.map((e, i) => ({ ...e, label: [0, 3, 5, 6].includes(i % 8) }));
         const { adapter: noise } = await saigaTrain("kto-shuffled", shuffled);
-        const rejected = await evaluateCandidate({
-          modelPath,
-          validationFile,
-          candidate: { version: "shuffled", file: noise },
-          baseline: null,
-          maxPerplexityIncrease: 0.05,
-          python: PYTHON,
-        });
+        const rejected = await gate("shuffled", noise);
         expect(rejected.passed, rejected.reasons.join("; ")).toBe(false);
       },
       TRAINING_TIMEOUT * 2,

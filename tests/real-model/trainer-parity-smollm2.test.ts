@@ -10,7 +10,7 @@ import path from "node:path";
 import { getLlama, type Llama, type Token } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { pythonTorchVersion, runTrainer } from "../../src/training/trainer/trainer-process.js";
-import { llamaGreedy, type GreedyContinuation } from "../helpers/llama-greedy.js";
+import { csv, llamaGreedy, trainerGreedyArgs, type GreedyContinuation } from "../helpers/llama-greedy.js";
 import { writeRandomAdapter } from "../helpers/random-lora-adapter.js";
 import { smollm2Path } from "../helpers/smollm2.js";
 
@@ -27,8 +27,6 @@ const LOGIT_TOLERANCE = 2e-5;
 const PROMPT =
   "<|im_start|>system\nYou are a helpful AI assistant named SmolLM, trained by Hugging Face<|im_end|>\n" +
   "<|im_start|>user\nExplain how plants make food from sunlight.<|im_end|>\n<|im_start|>assistant\n";
-
-const csv = (tokens: readonly number[]): string => tokens.join(",");
 
 describe.skipIf(!TORCH)(`trainer forward pass vs llama.cpp on SmolLM2${SKIP_NOTE}`, () => {
   let llama: Llama;
@@ -68,25 +66,7 @@ describe.skipIf(!TORCH)(`trainer forward pass vs llama.cpp on SmolLM2${SKIP_NOTE
     expect(adapted.tokens).not.toEqual(base.tokens);
 
     const run = await runTrainer(
-      [
-        "--model",
-        modelPath,
-        "--greedy",
-        String(GENERATED),
-        "--adapter",
-        adapterPath,
-        "--threads",
-        "1",
-        // llama.cpp splits a decode call into ubatches of the context's batch size (256 here).
-        "--ubatch",
-        "256",
-        "--prompt",
-        csv(prompt),
-        "--expect",
-        csv(base.tokens),
-        "--expect-adapter",
-        csv(adapted.tokens),
-      ],
+      trainerGreedyArgs(modelPath, adapterPath, GENERATED, [{ prompt, base, adapted }]),
       { python: PYTHON },
     );
     expect(run.code, run.stderr).toBe(0);
