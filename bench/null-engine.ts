@@ -1,7 +1,7 @@
 // A stand-in engine that answers instantly with a fixed 50-token text: what remains of a
 // request's latency is the pipeline itself (queue, lease, store, token stream).
 import type { GenerationEvent, GenerationStats } from "../src/engine/index.js";
-import type { GenerationBackend } from "../src/engine/generation-backend.js";
+import type { GenerationBackend } from "../src/service/generation-backend.js";
 
 const TOKENS = 50;
 

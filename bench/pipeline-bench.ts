@@ -11,10 +11,10 @@ import { monitorEventLoopDelay } from "node:perf_hooks";
 import path from "node:path";
 import type { Redis } from "ioredis";
 import { SaigaEngine } from "../src/engine/index.js";
-import { EngineWorker } from "../src/engine/engine-worker.js";
-import type { GenerationBackend } from "../src/engine/generation-backend.js";
-import { GenerationQueue } from "../src/queue/generation-queue.js";
-import { readTokenStream } from "../src/queue/token-stream.js";
+import { EngineWorker } from "../src/service/engine-worker.js";
+import type { GenerationBackend } from "../src/service/generation-backend.js";
+import { GenerationClient } from "../src/service/generation-client.js";
+import { readTokenStream } from "../src/service/token-stream.js";
 import { ChatStore } from "../src/store/chat-store.js";
 import { createRedis } from "../src/store/redis-connection.js";
 import { RedisKeys } from "../src/store/redis-keys.js";
@@ -38,7 +38,7 @@ class Pipeline {
     maxMessages: 100,
     idleTtlSeconds: 3600,
   });
-  readonly queue = new GenerationQueue({ redis: this.redis, keys: this.keys, store: this.store });
+  readonly queue = new GenerationClient({ redis: this.redis, keys: this.keys, store: this.store });
   readonly worker: EngineWorker;
   private readonly readers: Redis[] = [];
 
@@ -65,7 +65,7 @@ class Pipeline {
     let completionTokens = 0;
     for await (const entry of readTokenStream(reader, this.keys, requestId, { blockMs: 1000 })) {
       if (entry.type === "delta") firstDelta ??= performance.now() - started;
-      if (entry.type === "end") completionTokens = Number(entry.stats.completionTokens ?? 0);
+      if (entry.type === "end") completionTokens = entry.stats?.completionTokens ?? 0;
     }
     this.readers.push(reader);
     return { firstDeltaMs: firstDelta ?? NaN, doneMs: performance.now() - started, completionTokens };

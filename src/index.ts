@@ -52,8 +52,24 @@ export {
   type FeedbackRecord,
   type GenerationRecord,
 } from "./store/index.js";
-export { GenerationQueue, readTokenStream, readWholeAnswer, type TokenStreamEntry } from "./queue/index.js";
-export { EngineWorker, runEngineWorker, type GenerationBackend } from "./engine/index.js";
+export {
+  GenerationClient,
+  readTokenStream,
+  readWholeAnswer,
+  EngineWorker,
+  runEngineWorker,
+  createServiceRuntime,
+  ServiceRuntime,
+  servingEngines,
+  generateJobSchema,
+  messagesJobSchema,
+  streamEntrySchema,
+  type TokenStreamEntry,
+  type GenerationBackend,
+  type SubmitRequest,
+  type StreamEnd,
+  type GenerateResult,
+} from "./service/index.js";
 export {
   createSaigaBot,
   runGateway,

@@ -5,7 +5,7 @@
 import net from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { textsRu } from "../src/bot/i18n/texts-ru.js";
-import { requestIdOf as requestIdOfAnswer } from "../src/queue/generate-job.js";
+import { requestIdOf as requestIdOfAnswer } from "../src/service/protocol/generate-job.js";
 import { BotTestbed, pause, requestIdOf, waitUntil } from "./helpers/bot-harness.js";
 import type { WorkerProcess } from "./helpers/pipeline-harness.js";
 

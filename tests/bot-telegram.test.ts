@@ -45,7 +45,7 @@ async function longAnswers(chatId: number, maxTokens = 400, as = ""): Promise<st
     const probe = `probe-${randomUUID()}`;
     await bed.client.store.updateSettings(probe, { maxTokens, temperature: 0 });
     const { requestId } = await bed.client.queue.enqueue(probe, { text: as + question });
-    if ((await bed.client.answer(requestId)).stats.stopReason !== "eos") return question;
+    if ((await bed.client.answer(requestId)).stats?.stopReason !== "eos") return question;
   }
   throw new Error(
     `the demo model's greedy answers to ${candidates.join(", ")} all end within ${maxTokens} tokens`,

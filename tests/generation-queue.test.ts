@@ -5,7 +5,7 @@ import { PipelineClient } from "./helpers/pipeline-harness.js";
 const client = new PipelineClient(process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379");
 afterAll(() => client.close());
 
-describe("GenerationQueue", () => {
+describe("GenerationClient", () => {
   it("puts admins first and tells each request its position", async () => {
     const a = await client.queue.enqueue("a", { text: "1", userId: "u1" });
     const b = await client.queue.enqueue("b", { text: "2", userId: "u2" });

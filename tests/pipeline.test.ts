@@ -32,7 +32,7 @@ async function longGreedyText(client: PipelineClient, tokens: number): Promise<s
     await client.store.updateSettings(chatId, { maxTokens: tokens, temperature: 0 });
     const { requestId } = await client.queue.enqueue(chatId, { text });
     const answer = await client.answer(requestId);
-    if (answer.stats.stopReason !== "eos") return text;
+    if (answer.stats?.stopReason !== "eos") return text;
   }
   throw new Error(
     `the demo model's greedy answers to ${candidates.join(", ")} all end within ${tokens} tokens`,
@@ -144,7 +144,7 @@ describe("two engine workers, many chats", () => {
     canceller.stdin!.end(requestId + "\n");
     const answer = await reading;
     const stoppedAfter = Date.now() - cancelledAt;
-    expect(answer.stats.stopReason).toBe("aborted");
+    expect(answer.stats?.stopReason).toBe("aborted");
     expect(stoppedAfter).toBeLessThan(1000);
     await waitFor(async () => output.includes(`cancelled ${requestId}`)); // it was that process that cancelled
     // A cancelled answer is not kept as the chat's answer.
@@ -188,7 +188,7 @@ describe("faults", () => {
     const answer = await reading;
     expect(answer.resets).toBeGreaterThanOrEqual(1); // the reader was told to drop the partial text
     expect(answer.streamed).toBe(answer.text);
-    expect(["eos", "maxTokens", "contextFull"]).toContain(answer.stats.stopReason);
+    expect(["eos", "maxTokens", "contextFull"]).toContain(answer.stats?.stopReason);
     const history = await client.store.history(chatId);
     expect(history.filter((turn) => turn.role === "assistant")).toHaveLength(1);
     expect(history.at(-1)?.text).toBe(answer.text);
@@ -205,8 +205,8 @@ describe("faults", () => {
     const reading = client.answer(requestId);
     expect(await worker.stop()).toBe(0);
     const answer = await reading;
-    expect(answer.stats.stopReason).toBe("maxTokens");
-    expect(answer.stats.completionTokens).toBe(300);
+    expect(answer.stats?.stopReason).toBe("maxTokens");
+    expect(answer.stats?.completionTokens).toBe(300);
     expect((await client.store.history(chatId)).at(-1)?.text).toBe(answer.text);
   });
 

@@ -1,7 +1,7 @@
 // Token streams on a real Redis: late readers, resuming, reset markers, the final entry.
 import { randomUUID } from "node:crypto";
 import { afterAll, describe, expect, it } from "vitest";
-import { readTokenStream, readWholeAnswer, TokenStreamWriter } from "../src/queue/token-stream.js";
+import { readTokenStream, readWholeAnswer, TokenStreamWriter } from "../src/service/token-stream.js";
 import { createRedis } from "../src/store/redis-connection.js";
 import { RedisKeys } from "../src/store/redis-keys.js";
 
@@ -18,6 +18,17 @@ afterAll(async () => {
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
+const STATS = {
+  promptTokens: 10,
+  reusedPromptTokens: 0,
+  completionTokens: 1,
+  timeToFirstTokenMs: 1,
+  tokensPerSecond: 1,
+  totalMs: 2,
+  stopReason: "eos" as const,
+  droppedMessages: 0,
+};
+
 describe("token streams", () => {
   it("a reader that starts late gets everything; one that resumes gets only the rest", async () => {
     const writer = new TokenStreamWriter(redis, keys, "late", 1000, 60);
@@ -25,7 +36,7 @@ describe("token streams", () => {
       writer.delta(piece);
       await tick(); // one entry per event-loop turn, like a real model's tokens
     }
-    await writer.end("Привет, мир", { completionTokens: 4, stopReason: "eos" });
+    await writer.end({ text: "Привет, мир", outcome: "answered", stats: { ...STATS, completionTokens: 4 } });
 
     const all = [];
     for await (const entry of readTokenStream(redis.duplicate(), keys, "late")) all.push(entry);
@@ -42,7 +53,7 @@ describe("token streams", () => {
   it("deltas written in one turn of the event loop become one entry", async () => {
     const writer = new TokenStreamWriter(redis, keys, "burst", 1000, 60);
     for (let i = 0; i < 50; i++) writer.delta(`${i} `);
-    await writer.end("", {});
+    await writer.end({ text: "", outcome: "skipped", stats: null, reason: "test" });
     expect(await redis.xlen(keys.stream("burst"))).toBe(2);
   });
 
@@ -52,7 +63,7 @@ describe("token streams", () => {
     await tick();
     writer.reset();
     writer.delta("full answer");
-    await writer.end("full answer", {});
+    await writer.end({ text: "full answer", outcome: "answered", stats: null });
     const answer = await readWholeAnswer(redis.duplicate(), keys, "retry");
     expect(answer).toMatchObject({ text: "full answer", streamed: "full answer", resets: 1 });
   });

@@ -12,7 +12,7 @@ import { FeedbackStore } from "../src/store/feedback-store.js";
 import { GenerationRecords } from "../src/store/generation-records.js";
 import { AdapterRegistry } from "../src/training/adapter-registry.js";
 import { pythonTorchVersion } from "../src/training/trainer/trainer-process.js";
-import { readTokenStream } from "../src/queue/token-stream.js";
+import { readTokenStream } from "../src/service/token-stream.js";
 import { TrainingQueue } from "../src/training/training-queue.js";
 import { waitUntil } from "./helpers/bot-harness.js";
 import { JudgeEmulator } from "./helpers/judge-emulator.js";
@@ -173,7 +173,7 @@ describe.skipIf(!TORCH)(`feedback → trainer → gate → hot swap → rollback
     const stream = readTokenStream(reader, client.keys, requestId);
     expect((await stream.next()).value).toMatchObject({ type: "delta" });
     expect(await registry.rollback()).toBeNull(); // back to the bare model
-    let ended: { text: string; error?: string } | undefined;
+    let ended: { text: string; error?: unknown } | undefined;
     for await (const entry of stream) if (entry.type === "end") ended = entry;
     await reader.quit();
     expect(ended?.error).toBeUndefined();

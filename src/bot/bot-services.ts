@@ -3,7 +3,7 @@
 import type { Redis } from "ioredis";
 import type { Config } from "../config/index.js";
 import type { Logger } from "../log/index.js";
-import type { GenerationQueue } from "../queue/generation-queue.js";
+import type { GenerationClient } from "../service/generation-client.js";
 import type { ChatStore } from "../store/chat-store.js";
 import type { FeedbackStore } from "../store/feedback-store.js";
 import type { GenerationRecords } from "../store/generation-records.js";
@@ -20,7 +20,7 @@ export interface BotServices {
   redis: Redis;
   keys: RedisKeys;
   store: ChatStore;
-  queue: GenerationQueue;
+  generation: GenerationClient;
   limits: UserLimits;
   feedback: FeedbackStore;
   records: GenerationRecords;

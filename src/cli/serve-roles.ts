@@ -3,7 +3,8 @@
 import type { Command } from "commander";
 import { runGateway, type RunningGateway } from "../bot/gateway/run-gateway.js";
 import { ConfigError } from "../config/index.js";
-import { runEngineWorker, type RunningEngineWorker } from "../engine/run-engine-worker.js";
+import { runEngineWorker, type RunningEngineWorker } from "../service/run-engine-worker.js";
+import { createServiceRuntime } from "../service/service-runtime.js";
 import { ensureRedis } from "../store/ensure-redis.js";
 import {
   installTrainingSchedule,
@@ -51,16 +52,17 @@ export async function serveRoles(command: Command, roles: Roles): Promise<void> 
     log,
     embedded: roles.embeddedRedis,
   });
+  // One runtime for the roles of this process: they share its connections and stores.
+  const runtime = createServiceRuntime(config, redis.url, log, { name: processName(roles, gatewayOn) });
   let engine: RunningEngineWorker | undefined;
   let gateway: RunningGateway | undefined;
   let trainer: RunningTrainer | undefined;
   try {
-    if (roles.engine) engine = await runEngineWorker(config, redis.url, log);
-    if (gatewayOn) gateway = await runGateway(config, redis.url, log);
+    if (roles.engine) engine = await runEngineWorker(runtime);
+    if (gatewayOn) gateway = await runGateway(runtime);
     if (roles.trainer !== false) {
-      await installTrainingSchedule(config, redis.url, log);
-      if (trainerAvailable(config, roles.trainer, log))
-        trainer = await runTrainerService(config, redis.url, log);
+      await installTrainingSchedule(runtime);
+      if (trainerAvailable(config, roles.trainer, log)) trainer = await runTrainerService(runtime);
     }
     await untilShutdownSignal(log, async (force) => {
       // Updates stop first (nothing new is accepted), then running answers finish.
@@ -74,8 +76,15 @@ export async function serveRoles(command: Command, roles: Roles): Promise<void> 
     await engine?.close(true);
     throw error;
   } finally {
+    await runtime.close();
     await redis.embedded?.stop();
   }
+}
+
+/** The process's name in Redis' CLIENT LIST: its roles. */
+function processName(roles: Roles, gatewayOn: boolean): string {
+  const names = [roles.engine && "engine", gatewayOn && "gateway", roles.trainer !== false && "trainer"];
+  return names.filter(Boolean).join("+") || "saiga";
 }
 
 /** Whether the trainer can run here: Python with PyTorch (`training.python`). */

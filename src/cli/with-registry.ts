@@ -20,7 +20,7 @@ export async function withRegistry<T>(
   body: (context: RegistryContext) => Promise<T>,
 ): Promise<T> {
   const { config, log } = startCli(command);
-  return withRedis(config, log, "operator", async (redis, keys) => {
+  return withRedis(config, log, "operator", async ({ redis, keys }) => {
     const training = new TrainingQueue(redis, keys);
     try {
       return await body({

@@ -1,7 +1,10 @@
 // What a generation yields: text deltas while it runs, then one `end` event with the statistics.
 
-/** Why an answer ended. */
-export type StopReason = "eos" | "maxTokens" | "contextFull" | "aborted";
+/**
+ * Why an answer ended: the model's end of turn (`eos`), one of the request's stop strings
+ * (`stop`), the token limit, a full context, or an abort.
+ */
+export type StopReason = "eos" | "stop" | "maxTokens" | "contextFull" | "aborted";
 
 /** Numbers about one generation. */
 export interface GenerationStats {

@@ -1,5 +1,6 @@
-// The engine: model loading, chat formats, prompt building and generation. It knows nothing of
-// Telegram or Redis; channels and the queue worker sit on top of it.
+// The engine: model loading, chat formats, prompt building and generation. Inference only: it
+// imports config, log and gguf, and knows nothing of Redis, queues or channels (src/service/
+// serves it to them).
 export {
   SaigaEngine,
   type SaigaEngineOptions,
@@ -15,7 +16,13 @@ export {
 } from "./resolve-model-path.js";
 export { fetchSmolLM2, SMOLLM2, SMOLLM2_NOTICE, type FetchSmolLM2Options } from "./fetch-smollm2.js";
 export { chatMessageSchema, chatMessagesSchema, type ChatMessage } from "./chat-message.js";
-export { samplingOptionsSchema, type SamplingOptions } from "./sampling-options.js";
+export {
+  samplingOptionsSchema,
+  requestSamplingSchema,
+  type SamplingOptions,
+  type RequestSampling,
+} from "./sampling-options.js";
+export { responseFormatSchema, type ResponseFormat } from "./response-format.js";
 export type {
   GenerationEvent,
   GenerationStats,
@@ -37,6 +44,3 @@ export {
   PromptTooLongError,
   ChatFormatMismatchError,
 } from "./engine-errors.js";
-export { EngineWorker, type EngineWorkerOptions } from "./engine-worker.js";
-export { runEngineWorker, type RunningEngineWorker } from "./run-engine-worker.js";
-export type { GenerationBackend } from "./generation-backend.js";

@@ -10,7 +10,8 @@ import { ChatFormatMismatchError, EngineError, ModelLoadError } from "./engine-e
 import type { GenerationEvent, GenerationStats, StopReason } from "./generation-event.js";
 import { getLlamaRuntime, type GpuSetting } from "./llama-runtime.js";
 import { tokenizePrompt } from "./prompt-tokens.js";
-import type { SamplingOptions } from "./sampling-options.js";
+import type { ResponseFormat } from "./response-format.js";
+import type { RequestSampling, SamplingOptions } from "./sampling-options.js";
 import { SequencePool } from "./sequence-pool.js";
 import { calibrateThreads, type ThreadCalibration } from "./calibrate-threads.js";
 import { TokenTextStream } from "./token-text-stream.js";
@@ -58,12 +59,23 @@ export interface SaigaEngineOptions {
   signal?: AbortSignal;
 }
 
-/** One generation request. */
+/** One generation request: a conversation (chat template applied) or a raw prompt. */
 export interface GenerateRequest {
   /** The conversation; it must end with a user message. A missing system message gets the default one. */
-  messages: readonly ChatMessage[];
+  messages?: readonly ChatMessage[];
+  /** A raw prompt, tokenized as text (no chat template), for plain completions. Instead of `messages`. */
+  prompt?: string;
   /** Overrides of the engine's default sampling. */
-  sampling?: Partial<SamplingOptions>;
+  sampling?: RequestSampling;
+  /** Strings that end the answer; the text returned stops before them. */
+  stop?: readonly string[];
+  /** Constrain the answer to JSON (or a JSON schema). Default: free text. */
+  responseFormat?: ResponseFormat;
+  /**
+   * The LoRA adapter file this answer uses (null: the bare model). Default: the engine's current
+   * one (setAdapter). Each adapter gets its own context on the same loaded weights.
+   */
+  adapterPath?: string | null;
 }
 
 /** What the engine runs on, for start-up reports and `--json` output. */
@@ -261,7 +273,7 @@ export class SaigaEngine {
   ): AsyncGenerator<GenerationEvent, void, void> {
     const sampling = { ...this.options.sampling, ...request.sampling };
     const started = performance.now();
-    const prompt = this.buildPrompt(request.messages, sampling.maxTokens);
+    const prompt = this.buildPrompt(request.messages ?? [], sampling.maxTokens);
     const stopTokens = new Set(
       prompt.stopTriggers
         .map((trigger) => tokenizePrompt(this.model, trigger))

@@ -17,3 +17,15 @@ export const samplingOptionsSchema = z.object({
 });
 
 export type SamplingOptions = z.infer<typeof samplingOptionsSchema>;
+
+/**
+ * What one request may override: the defaults above, plus llama.cpp's additive penalties
+ * (`penalty_present`, `penalty_freq`: subtracted from a token's logit once it appeared, and per
+ * appearance), which is what OpenAI's presence_penalty and frequency_penalty mean. 0 is off.
+ */
+export const requestSamplingSchema = samplingOptionsSchema.partial().extend({
+  presencePenalty: z.number().min(-2).max(2).optional(),
+  frequencyPenalty: z.number().min(-2).max(2).optional(),
+});
+
+export type RequestSampling = z.infer<typeof requestSamplingSchema>;

@@ -78,17 +78,21 @@ export class RedisKeys {
   adapterChannel(): string {
     return `${this.prefix}:adapters:changed`;
   }
-  /** Training bookkeeping: `last` (time of the newest feedback the last training used), `cancel:<jobId>`. */
-  training(part: "last" | `cancel:${string}`): string {
+  /** Training bookkeeping: `last` (time of the newest feedback the last training used). */
+  training(part: "last"): string {
     return `${this.prefix}:training:${part}`;
   }
-  /** Marker that a request was cancelled (for jobs that have not started yet). */
-  cancelled(requestId: string): string {
-    return `${this.prefix}:{req:${requestId}}:cancelled`;
+  /** Marker that a job of `queue` was cancelled (seen by jobs that had not started yet). */
+  cancelled(queue: string, jobId: string): string {
+    return `${this.prefix}:{job:${jobId}}:cancelled:${queue}`;
   }
-  /** Pub/sub channel on which cancellations reach every worker. */
-  cancelChannel(): string {
-    return `${this.prefix}:cancel`;
+  /** Pub/sub channel on which cancellations of `queue`'s jobs reach every worker. */
+  cancelChannel(queue: string): string {
+    return `${this.prefix}:cancel:${queue}`;
+  }
+  /** Hash of the engines serving now (engine id → JSON heartbeat with its model and adapters). */
+  engines(): string {
+    return `${this.prefix}:engines`;
   }
   /** BullMQ prefix: one hash tag for all queue keys, as BullMQ needs for Cluster. */
   queuePrefix(): string {

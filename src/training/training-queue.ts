@@ -5,6 +5,7 @@ import { Queue } from "bullmq";
 import type { Redis } from "ioredis";
 import type { RedisKeys } from "../store/redis-keys.js";
 import { TRAIN_QUEUE, trainingJobSchema } from "./training-job.js";
+import { JobCancellation } from "../service/job-cancellation.js";
 
 const SCHEDULER_ID = "feedback-training";
 
@@ -47,7 +48,7 @@ export class TrainingQueue {
 
   /** Stops a waiting or running training (the trainer kills its Python process). */
   async cancel(jobId: string): Promise<void> {
-    await this.redis.set(this.keys.training(`cancel:${jobId}`), "1", "EX", 24 * 3600);
+    await new JobCancellation(this.redis, this.keys, TRAIN_QUEUE, 24 * 3600).cancel(jobId);
     const state = await this.queue.getJobState(jobId);
     if (state === "waiting" || state === "delayed" || state === "prioritized") await this.queue.remove(jobId);
   }

@@ -10,6 +10,7 @@ import type { RedisKeys } from "../store/redis-keys.js";
 import type { AdapterRegistry } from "./adapter-registry.js";
 import { runTraining } from "./run-training.js";
 import { TRAIN_QUEUE, trainingJobSchema, type TrainingOutcome } from "./training-job.js";
+import { CANCELLED, JobCancellation } from "../service/job-cancellation.js";
 
 /** Options of {@link TrainingWorker}. */
 export interface TrainingWorkerOptions {
@@ -24,18 +25,17 @@ export interface TrainingWorkerOptions {
   log?: Logger;
 }
 
-/** How often the cancel marker is looked at. */
-const CANCEL_POLL_MS = 1000;
-
 /** Serves `train` jobs until closed. */
 export class TrainingWorker {
   readonly worker: Worker;
-  private readonly running = new Set<AbortController>();
+  private readonly cancellation: JobCancellation;
+  private readonly stopRelay: Promise<() => Promise<void>>;
   private closing?: Promise<void>;
 
   constructor(private readonly options: TrainingWorkerOptions) {
     const { keys, log } = options;
-    this.worker = new Worker(TRAIN_QUEUE, (job) => this.process(job), {
+    this.cancellation = new JobCancellation(options.redis, keys, TRAIN_QUEUE, 24 * 3600);
+    this.worker = new Worker(TRAIN_QUEUE, (job, _token, signal) => this.process(job, signal), {
       connection: options.connection,
       prefix: keys.queuePrefix(),
       concurrency: 1,
@@ -45,21 +45,15 @@ export class TrainingWorker {
     });
     this.worker.on("failed", (job, error) => log?.warn({ jobId: job?.id, err: error }, "training failed"));
     this.worker.on("error", (error) => log?.error({ err: error }, "trainer worker error"));
+    this.stopRelay = this.cancellation.relayTo(this.worker, log);
   }
 
-  private async process(job: Job): Promise<TrainingOutcome> {
+  private async process(job: Job, cancelled = new AbortController().signal): Promise<TrainingOutcome> {
     const data = trainingJobSchema.parse(job.data);
     const { redis, keys, config, log } = this.options;
-    const abort = new AbortController();
-    this.running.add(abort);
-    const cancelKey = keys.training(`cancel:${job.id}`);
-    const poll = setInterval(() => {
-      void redis.exists(cancelKey).then((cancelled) => {
-        if (cancelled) abort.abort(new Error("training cancelled"));
-      });
-    }, CANCEL_POLL_MS);
+    if (await this.cancellation.isCancelled(job.id as string)) throw new Error("training cancelled");
     const signal = AbortSignal.any([
-      abort.signal,
+      cancelled,
       AbortSignal.timeout(config.training.timeLimitMinutes * 60_000),
     ]);
     try {
@@ -83,17 +77,15 @@ export class TrainingWorker {
     } catch (error) {
       // Say why it stopped: cancelled, or over training.timeLimitMinutes.
       if (signal.aborted) {
-        const reason = signal.reason as Error;
-        throw reason.name === "TimeoutError"
-          ? new Error(
-              `training took longer than training.timeLimitMinutes (${config.training.timeLimitMinutes})`,
-            )
-          : reason;
+        const reason: unknown = signal.reason;
+        if (reason instanceof Error && reason.name === "TimeoutError") {
+          throw new Error(
+            `training took longer than training.timeLimitMinutes (${config.training.timeLimitMinutes})`,
+          );
+        }
+        throw new Error(reason === CANCELLED ? "training cancelled" : String(reason));
       }
       throw error;
-    } finally {
-      clearInterval(poll);
-      this.running.delete(abort);
     }
   }
 
@@ -104,8 +96,11 @@ export class TrainingWorker {
   /** Stops: a running training is killed (it fails; the next schedule tries again). Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
-      for (const abort of this.running) abort.abort(new Error("trainer closing"));
+      this.worker.cancelAllJobs("trainer closing");
       await this.worker.close();
+      await (
+        await this.stopRelay
+      )();
     })();
     return this.closing;
   }

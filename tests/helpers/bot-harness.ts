@@ -1,7 +1,7 @@
 // End-to-end harness for the Telegram bot: the Bot API emulator (real HTTP), a real Redis with a
 // fresh prefix, and `saiga start` / `saiga gateway` as real child processes pointed at both.
 import { DeliveryQueue } from "../../src/bot/delivery/delivery-queue.js";
-import { TokenStreamWriter } from "../../src/queue/token-stream.js";
+import { TokenStreamWriter } from "../../src/service/token-stream.js";
 import { FeedbackStore } from "../../src/store/feedback-store.js";
 import { GenerationRecords } from "../../src/store/generation-records.js";
 import { BotApiEmulator, type BotApiEmulatorOptions, type BotMessageView } from "./bot-api-emulator/index.js";
@@ -80,7 +80,7 @@ export class BotTestbed {
   async deliverText(chatId: number, text: string, requestId: string): Promise<void> {
     const stream = new TokenStreamWriter(this.client.redis, this.client.keys, requestId, 4000, 600);
     stream.delta(text.slice(0, 100));
-    await stream.end(text, { stopReason: "eos" });
+    await stream.end({ text, outcome: "answered", stats: null });
     await this.deliveries.add({
       requestId,
       chatId: String(chatId),

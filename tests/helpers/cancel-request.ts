@@ -1,7 +1,7 @@
 // A separate process that cancels requests: `node --import tsx cancel-request.ts URL PREFIX`, then
 // one request id per line on stdin; it answers `cancelled <id>` on stdout for each.
 import { createInterface } from "node:readline";
-import { GenerationQueue } from "../../src/queue/generation-queue.js";
+import { GenerationClient } from "../../src/service/generation-client.js";
 import { ChatStore } from "../../src/store/chat-store.js";
 import { createRedis } from "../../src/store/redis-connection.js";
 import { RedisKeys } from "../../src/store/redis-keys.js";
@@ -9,7 +9,7 @@ import { RedisKeys } from "../../src/store/redis-keys.js";
 const [url, prefix] = process.argv.slice(2) as [string, string];
 const redis = createRedis(url, { role: "client", name: "canceller" });
 const keys = new RedisKeys(prefix);
-const queue = new GenerationQueue({
+const queue = new GenerationClient({
   redis,
   keys,
   store: new ChatStore({ redis, keys, maxMessages: 40, idleTtlSeconds: 3600 }),

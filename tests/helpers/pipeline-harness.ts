@@ -4,8 +4,8 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
 import type { Redis } from "ioredis";
-import { readWholeAnswer } from "../../src/queue/token-stream.js";
-import { GenerationQueue } from "../../src/queue/generation-queue.js";
+import { readWholeAnswer } from "../../src/service/token-stream.js";
+import { GenerationClient } from "../../src/service/generation-client.js";
 import { ChatStore } from "../../src/store/chat-store.js";
 import { createRedis } from "../../src/store/redis-connection.js";
 import { RedisKeys } from "../../src/store/redis-keys.js";
@@ -79,13 +79,13 @@ export class PipelineClient {
   readonly keys = new RedisKeys(this.prefix);
   readonly redis: Redis;
   readonly store: ChatStore;
-  readonly queue: GenerationQueue;
+  readonly queue: GenerationClient;
   private readonly readers: Redis[] = [];
 
   constructor(readonly redisUrl: string) {
     this.redis = createRedis(redisUrl, { role: "worker", name: "test-producer" });
     this.store = new ChatStore({ redis: this.redis, keys: this.keys, maxMessages: 40, idleTtlSeconds: 3600 });
-    this.queue = new GenerationQueue({
+    this.queue = new GenerationClient({
       redis: this.redis,
       keys: this.keys,
       store: this.store,

@@ -109,10 +109,10 @@ async function replyRegistryError(ctx: SaigaContext, action: () => Promise<void>
 
 /** Queue depth, speed, model and adapter from the newest finished jobs; chats and feedback from Redis. */
 async function collectStats(ctx: SaigaContext): Promise<StatsView> {
-  const { queue, feedback, redis, keys, registry } = ctx.saiga.services;
+  const { generation, feedback, redis, keys, registry } = ctx.saiga.services;
   const [counts, recent, chats, votes, adapter] = await Promise.all([
-    queue.queue.getJobCounts("waiting", "prioritized", "delayed", "active"),
-    queue.queue.getCompleted(0, 19),
+    generation.queue.getJobCounts("waiting", "prioritized", "delayed", "active"),
+    generation.queue.getCompleted(0, 19),
     redis.zcard(keys.chats()),
     feedback.counts(),
     registry.active(),

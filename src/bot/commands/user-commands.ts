@@ -2,7 +2,7 @@
 // grammY matches them with and without @botname, and ignores commands meant for other bots.
 import { Composer } from "grammy";
 import type { InlineKeyboardMarkup } from "grammy/types";
-import { requestIdOf } from "../../queue/generate-job.js";
+import { requestIdOf } from "../../service/protocol/generate-job.js";
 import { MAX_SYSTEM_PROMPT_LENGTH } from "../../store/chat-settings.js";
 import type { SaigaContext } from "../bot-context.js";
 import { LANGUAGES, isLanguage, textsOf } from "../i18n/language.js";
@@ -99,9 +99,9 @@ async function stopAnswers(ctx: SaigaContext): Promise<boolean> {
   for (const answer of [next - 1, next]) {
     if (answer < 0) continue;
     const requestId = requestIdOf(chatId, answer);
-    const state = await services.queue.queue.getJobState(requestId);
+    const state = await services.generation.queue.getJobState(requestId);
     if (["waiting", "prioritized", "delayed", "active"].includes(state)) {
-      await services.queue.cancel(requestId);
+      await services.generation.cancel(requestId);
       stopped = true;
     }
   }

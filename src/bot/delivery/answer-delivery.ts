@@ -6,8 +6,8 @@ import type { Api } from "grammy";
 import type { Redis } from "ioredis";
 import type { Config } from "../../config/index.js";
 import type { Logger } from "../../log/index.js";
-import type { GenerationQueue } from "../../queue/generation-queue.js";
-import { readTokenStream, type TokenStreamEntry } from "../../queue/token-stream.js";
+import type { GenerationClient } from "../../service/generation-client.js";
+import { readTokenStream, type TokenStreamEntry } from "../../service/token-stream.js";
 import type { RedisKeys } from "../../store/redis-keys.js";
 import { textsOf } from "../i18n/language.js";
 import { splitMessage } from "../render/split-message.js";
@@ -25,7 +25,7 @@ export interface AnswerDeliveryContext {
   /** A connection of this delivery's own (XREAD BLOCK holds it). */
   reader: Redis;
   keys: RedisKeys;
-  generation: GenerationQueue;
+  generation: GenerationClient;
   telegram: Config["telegram"];
   /** Cleared when the server refuses drafts, so later answers go straight to edited messages. */
   drafts: { supported: boolean };
@@ -161,9 +161,9 @@ export async function deliverAnswer(
 }
 
 function outcomeOf(end: EndEntry | undefined): DeliveryOutcome["outcome"] {
-  if (!end || end.error) return "failed";
-  if (end.stats.stopReason === "skipped") return "skipped";
-  if (end.stats.stopReason === "aborted") return "stopped";
+  if (!end || end.outcome === "failed") return "failed";
+  if (end.outcome === "skipped") return "skipped";
+  if (end.outcome === "cancelled" || end.stats?.stopReason === "aborted") return "stopped";
   return "answered";
 }
 

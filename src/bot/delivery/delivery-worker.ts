@@ -5,7 +5,7 @@ import type { Api } from "grammy";
 import type { Redis } from "ioredis";
 import type { Config } from "../../config/index.js";
 import type { Logger } from "../../log/index.js";
-import type { GenerationQueue } from "../../queue/generation-queue.js";
+import type { GenerationClient } from "../../service/generation-client.js";
 import type { RedisKeys } from "../../store/redis-keys.js";
 import { deliverAnswer } from "./answer-delivery.js";
 import { isPermanentFailure } from "./bot-api-failures.js";
@@ -19,7 +19,7 @@ export interface DeliveryWorkerOptions {
   /** Duplicated for each delivery's stream reader. */
   redis: Redis;
   keys: RedisKeys;
-  generation: GenerationQueue;
+  generation: GenerationClient;
   config: Config;
   log?: Logger;
 }

@@ -1,18 +1,8 @@
-// Wires a whole gateway: Redis connections, the stores and queues, the bot, the command menus,
-// the delivery worker, and updates by long polling or webhook. Used by `saiga gateway` and
-// `saiga start`.
+// Wires a whole gateway on a role's runtime: the bot and its services, the command menus, the
+// delivery worker, and updates by long polling or webhook. Used by `saiga gateway` and `saiga start`.
 import { GrammyError, HttpError, type Bot } from "grammy";
-import type { Config } from "../../config/index.js";
-import type { Logger } from "../../log/index.js";
-import { GenerationQueue } from "../../queue/generation-queue.js";
-import { ChatStore } from "../../store/chat-store.js";
-import { FeedbackStore } from "../../store/feedback-store.js";
-import { GenerationRecords } from "../../store/generation-records.js";
-import { createRedis } from "../../store/redis-connection.js";
-import { RedisKeys } from "../../store/redis-keys.js";
-import { UpdateDedupe } from "../../store/update-dedupe.js";
-import { UserLimits } from "../../store/user-limits.js";
 import { SaigaError } from "../../errors/saiga-error.js";
+import type { ServiceRuntime } from "../../service/service-runtime.js";
 import { AdapterRegistry } from "../../training/adapter-registry.js";
 import { TrainingQueue } from "../../training/training-queue.js";
 import type { SaigaContext } from "../bot-context.js";
@@ -29,54 +19,56 @@ import { startWebhookServer } from "./webhook-server.js";
 export interface RunningGateway {
   /** The bot's @username. */
   username: string;
-  /** Stops taking updates, abandons deliveries to whoever takes them over, closes connections. Idempotent. */
+  /** Stops taking updates, abandons deliveries to whoever takes them over. Idempotent. */
   close(): Promise<void>;
 }
 
-/** Starts the Telegram gateway against the Redis at `redisUrl`. */
-export async function runGateway(config: Config, redisUrl: string, log: Logger): Promise<RunningGateway> {
-  // "worker" role: the gateway waits out a Redis restart instead of failing every update.
-  const redis = createRedis(redisUrl, { role: "worker", log, name: "gateway" });
-  const connection = createRedis(redisUrl, { role: "worker", log, name: "gateway-deliveries" });
-  const keys = new RedisKeys(config.redis.prefix);
-  const store = ChatStore.fromConfig(config, redis, keys, log);
-  const queue = new GenerationQueue({
-    redis,
-    keys,
-    store,
-    attempts: config.queue.attempts,
-    backoffMs: config.queue.backoffMs,
-  });
+/** The bot's services on a role's runtime. */
+export function botServicesOf(runtime: ServiceRuntime): BotServices {
+  const { config, log, redis, keys } = runtime;
   const deliveries = new DeliveryQueue(redis, keys);
   const training = new TrainingQueue(redis, keys);
-  const services: BotServices = {
+  runtime.onClose(() => Promise.all([deliveries.close(), training.close()]));
+  return {
     config,
     log,
     redis,
     keys,
-    store,
-    queue,
+    store: runtime.chats,
+    generation: runtime.generation,
     deliveries,
-    limits: UserLimits.fromConfig(config, redis, keys),
-    feedback: new FeedbackStore({ redis, keys, log }),
-    records: new GenerationRecords({ redis, keys, ttlSeconds: config.history.idleTtlSeconds, log }),
-    dedupe: new UpdateDedupe({ redis, keys, dedupeTtlSeconds: config.limits.dedupeTtlSeconds }),
+    limits: runtime.limits,
+    feedback: runtime.feedback,
+    records: runtime.records,
+    dedupe: runtime.dedupe,
     training,
     registry: AdapterRegistry.fromConfig(config, redis, keys, log),
   };
+}
+
+/** Starts the Telegram gateway on `runtime`'s Redis. */
+export async function runGateway(runtime: ServiceRuntime): Promise<RunningGateway> {
+  const { config, log, redis, keys } = runtime;
+  const services = botServicesOf(runtime);
   const bot = createSaigaBot(services);
   let worker: DeliveryWorker | undefined;
   let stopUpdates: (() => Promise<void>) | undefined;
   const shutDown = async () => {
     await stopUpdates?.();
     await worker?.close();
-    await Promise.all([queue.close(), deliveries.close(), training.close()]);
-    await Promise.all([redis.quit().catch(() => undefined), connection.quit().catch(() => undefined)]);
   };
   try {
     await initBot(bot, config.telegram.apiRoot);
     await registerCommandMenus(bot.api, log);
-    worker = new DeliveryWorker({ api: bot.api, connection, redis, keys, generation: queue, config, log });
+    worker = new DeliveryWorker({
+      api: bot.api,
+      connection: runtime.blockingConnection("deliveries"),
+      redis,
+      keys,
+      generation: services.generation,
+      config,
+      log,
+    });
     await worker.waitUntilReady();
     if (config.telegram.mode === "webhook") {
       const server = await startWebhookServer(bot, config.telegram.webhook, log);
@@ -86,7 +78,7 @@ export async function runGateway(config: Config, redisUrl: string, log: Logger):
       stopUpdates = () => runner.stop();
     }
   } catch (error) {
-    // A refused token or an unreachable server: leave nothing open that would keep the process alive.
+    // A refused token or an unreachable server: leave nothing running (the caller closes the runtime).
     await shutDown();
     throw error;
   }

@@ -2,7 +2,7 @@
 // rewrites the chat's last answer (the replaced one is kept as a weak negative), 🛑 stops an
 // answer that is being written. Drafts have their own stop button, handled here too.
 import { Composer } from "grammy";
-import { requestIdOf } from "../../queue/generate-job.js";
+import { requestIdOf } from "../../service/protocol/generate-job.js";
 import type { FeedbackKind, FeedbackRecord } from "../../store/feedback-store.js";
 import type { GenerationRecord } from "../../store/generation-record.js";
 import type { SaigaContext } from "../bot-context.js";
@@ -16,11 +16,11 @@ export function answerButtons(): Composer<SaigaContext> {
     const press = parseAnswerCallback(ctx.callbackQuery.data);
     if (!press) return next();
     const { services, t, chatId, userId, isAdmin } = ctx.saiga;
-    const { queue, records, feedback, store, log } = services;
+    const { generation, records, feedback, store, log } = services;
     const message = ctx.callbackQuery.message;
 
     if (press.action === "stop") {
-      await queue.cancel(press.requestId);
+      await generation.cancel(press.requestId);
       await ctx.answerCallbackQuery({ text: t.stopping });
       return;
     }
@@ -41,7 +41,7 @@ export function answerButtons(): Composer<SaigaContext> {
       await ctx.answerCallbackQuery({ text: t.regenerateOnlyLast });
       return;
     }
-    const regenerated = await queue.regenerate(chatId, { userId, admin: isAdmin });
+    const regenerated = await generation.regenerate(chatId, { userId, admin: isAdmin });
     if (!regenerated) {
       await ctx.answerCallbackQuery({ text: t.regenerateOnlyLast });
       return;
@@ -66,7 +66,7 @@ export function answerButtons(): Composer<SaigaContext> {
       ctx.update as { stopped_message_generation?: { chat: { id: number }; draft_id: number } }
     ).stopped_message_generation;
     if (!stopped) return next();
-    await ctx.saiga.services.queue.cancel(requestIdOf(String(stopped.chat.id), stopped.draft_id - 1));
+    await ctx.saiga.services.generation.cancel(requestIdOf(String(stopped.chat.id), stopped.draft_id - 1));
   });
   return composer;
 }

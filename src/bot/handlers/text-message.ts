@@ -13,7 +13,7 @@ export function textMessages(): Composer<SaigaContext> {
   const composer = new Composer<SaigaContext>();
   composer.on("message:text", async (ctx) => {
     const { services, t, chatId, userId, isAdmin } = ctx.saiga;
-    const { config, queue, limits, redis, keys } = services;
+    const { config, generation, limits, redis, keys } = services;
     const message = ctx.message;
     const group = ctx.chat.type !== "private";
     const text = group ? addressedText(message, ctx.me, config.telegram.names) : message.text;
@@ -27,7 +27,7 @@ export function textMessages(): Composer<SaigaContext> {
     };
     if (text === null) {
       if (config.telegram.groupContext && message.text.trim() !== "") {
-        await queue.enqueue(chatId, {
+        await generation.enqueue(chatId, {
           ...enqueueOptions,
           text: `${author}: ${message.text}`,
           contextOnly: true,
@@ -58,7 +58,7 @@ export function textMessages(): Composer<SaigaContext> {
       }
     }
     // In a group several people talk: the model needs to know who said what.
-    const enqueued = await queue.enqueue(chatId, {
+    const enqueued = await generation.enqueue(chatId, {
       ...enqueueOptions,
       text: group ? `${author}: ${text}` : text,
     });

@@ -90,7 +90,7 @@ function readFeedback(
   log: ReturnType<typeof startCli>["log"],
   since: number,
 ): Promise<FeedbackRecord[]> {
-  return withRedis(config, log, "saiga-dataset", (redis, keys) =>
+  return withRedis(config, log, "saiga-dataset", ({ redis, keys }) =>
     new FeedbackStore({ redis, keys, log }).since(since),
   );
 }

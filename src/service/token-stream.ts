@@ -2,16 +2,15 @@
 // from the start or resuming after the last entry it saw. A retried job first writes a `reset`
 // entry (readers drop the partial text they have); the last entry is `end`, with the stats.
 import type { Redis } from "ioredis";
-import { z } from "zod";
 import type { RedisKeys } from "../store/redis-keys.js";
+import {
+  streamEndSchema,
+  type EndEntry,
+  type StreamEnd,
+  type TokenStreamEntry,
+} from "./protocol/stream-entry.js";
 
-/** One entry of a token stream. */
-export type TokenStreamEntry =
-  | { id: string; type: "delta"; text: string }
-  | { id: string; type: "reset" }
-  | { id: string; type: "end"; text: string; stats: Record<string, unknown>; error?: string };
-
-const statsSchema = z.record(z.unknown());
+export type { TokenStreamEntry, EndEntry } from "./protocol/stream-entry.js";
 
 /** Writes one request's stream. Commands are pipelined by ioredis in order; `end` awaits them all. */
 export class TokenStreamWriter {
@@ -56,18 +55,10 @@ export class TokenStreamWriter {
     this.add(["type", "delta", "text", text]);
   }
 
-  /** The last entry: the whole text and the stats (and an error message when the generation failed). */
-  async end(text: string, stats: Record<string, unknown>, error?: string): Promise<void> {
+  /** The last entry: how it ended, the whole text and the stats. */
+  async end(end: Omit<StreamEnd, "type">): Promise<void> {
     this.flush();
-    this.add([
-      "type",
-      "end",
-      "text",
-      text,
-      "stats",
-      JSON.stringify(stats),
-      ...(error ? ["error", error] : []),
-    ]);
+    this.add(["type", "end", "end", JSON.stringify(streamEndSchema.parse({ ...end, type: "end" }))]);
     const pending = this.pending;
     this.pending = [];
     await Promise.all(pending);
@@ -136,33 +127,37 @@ function parseEntry(id: string, flat: string[]): TokenStreamEntry | null {
     case "reset":
       return { id, type: "reset" };
     case "end": {
-      let stats: Record<string, unknown> = {};
+      let json: unknown;
       try {
-        stats = statsSchema.parse(JSON.parse(fields.get("stats") ?? "{}"));
+        json = JSON.parse(fields.get("end") ?? "null");
       } catch {
-        // a damaged stats field must not hide the answer itself
+        json = null;
       }
-      const error = fields.get("error");
-      return { id, type: "end", text: fields.get("text") ?? "", stats, ...(error ? { error } : {}) };
+      const end = streamEndSchema.safeParse(json);
+      // A damaged end still ends the stream: the reader must not wait forever.
+      return end.success
+        ? { ...end.data, id }
+        : {
+            id,
+            type: "end",
+            text: "",
+            outcome: "failed",
+            stats: null,
+            error: { code: "BAD_STREAM_ENTRY", message: "the stream's end entry could not be read" },
+          };
     }
     default:
       return null;
   }
 }
 
-/** Reads a stream to its end and returns the final text (applying resets), for callers that do not stream. */
+/** Reads a stream to its end and returns the final entry and the streamed text (applying resets), for callers that do not stream. */
 export async function readWholeAnswer(
   redis: Redis,
   keys: RedisKeys,
   requestId: string,
   options: ReadTokenStreamOptions = {},
-): Promise<{
-  text: string;
-  streamed: string;
-  stats: Record<string, unknown>;
-  error?: string;
-  resets: number;
-} | null> {
+): Promise<(EndEntry & { streamed: string; resets: number }) | null> {
   let streamed = "";
   let resets = 0;
   for await (const entry of readTokenStream(redis, keys, requestId, options)) {
@@ -170,7 +165,7 @@ export async function readWholeAnswer(
     else if (entry.type === "reset") {
       streamed = "";
       resets++;
-    } else return { text: entry.text, streamed, stats: entry.stats, error: entry.error, resets };
+    } else return { ...entry, streamed, resets };
   }
   return null;
 }

@@ -7,10 +7,11 @@ import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Redis } from "ioredis";
 import { fileSha256 } from "../gguf/file-sha256.js";
+import { SaigaError } from "../errors/saiga-error.js";
 import type { Logger } from "../log/index.js";
 import { sha256, type AdapterStore } from "../store/adapter-store.js";
 import type { RedisKeys } from "../store/redis-keys.js";
-import type { SaigaEngine } from "./saiga-engine.js";
+import type { SaigaEngine } from "../engine/saiga-engine.js";
 
 /** Options of {@link AdapterFollower}. */
 export interface AdapterFollowerOptions {
@@ -31,6 +32,8 @@ export class AdapterFollower {
   private subscriber: Redis | undefined;
   private modelSha256: Promise<string> | undefined;
   private applying: Promise<void> = Promise.resolve();
+  /** Versions whose local file was checked (versions are immutable). */
+  private readonly verified = new Map<string, string>();
   private closing?: Promise<void>;
 
   constructor(private readonly options: AdapterFollowerOptions) {}
@@ -59,34 +62,52 @@ export class AdapterFollower {
   }
 
   private async apply(version: string | null): Promise<void> {
-    const { engine, store, log } = this.options;
+    const { engine, log } = this.options;
     if (version === null) {
       await engine.setAdapter(null);
       return;
     }
-    const manifest = await store.manifest(version);
-    if (!manifest) {
-      log?.error({ version }, "the active adapter has no manifest; staying on the current one");
-      return;
-    }
-    this.modelSha256 ??= fileSha256(engine.info.modelPath, this.options.hashCacheFile);
-    if (manifest.baseModel.sha256 !== (await this.modelSha256)) {
+    let file: string;
+    try {
+      file = await this.fileOf(version);
+    } catch (error) {
       log?.error(
-        { version, trainedOn: manifest.baseModel.file },
-        "the active adapter was trained on another base model; this engine stays on the current one",
+        { version, err: error },
+        "cannot use the active adapter; this engine stays on the current one",
       );
       return;
+    }
+    await engine.setAdapter(file);
+  }
+
+  /**
+   * The local file of an adapter version, fetched from Redis when this machine does not have it.
+   * @throws {SaigaError} UNKNOWN_ADAPTER (no such version) or ADAPTER_MISMATCH (another base model)
+   */
+  async fileOf(version: string): Promise<string> {
+    const known = this.verified.get(version);
+    if (known && existsSync(known)) return known;
+    const { engine, store } = this.options;
+    const manifest = await store.manifest(version);
+    if (!manifest) throw new SaigaError("UNKNOWN_ADAPTER", `There is no adapter version ${version}.`);
+    this.modelSha256 ??= fileSha256(engine.info.modelPath, this.options.hashCacheFile);
+    if (manifest.baseModel.sha256 !== (await this.modelSha256)) {
+      throw new SaigaError(
+        "ADAPTER_MISMATCH",
+        `Adapter ${version} was trained on ${manifest.baseModel.file}, not on the model this engine serves.`,
+      );
     }
     const folder = path.join(this.options.adaptersDir, version);
     const file = path.join(folder, manifest.file);
     if (!existsSync(file) || sha256(await readFile(file)) !== manifest.sha256) {
       const bytes = await store.getBytes(version); // checked against the manifest
       await mkdir(folder, { recursive: true });
-      const temp = `${file}.${process.pid}.tmp`;
+      const temp = `${file}.${process.pid}.${Date.now()}.tmp`;
       await writeFile(temp, bytes);
       await rename(temp, file);
     }
-    await engine.setAdapter(file);
+    this.verified.set(version, file);
+    return file;
   }
 
   /** Unsubscribes. Idempotent. */
