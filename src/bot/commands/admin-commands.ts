@@ -2,35 +2,27 @@
 // training commands, which answer "not available yet" until adapters can be trained. Anyone
 // else gets a refusal and nothing happens.
 import { Composer } from "grammy";
+import { generateResultSchema } from "../../service/protocol/stream-entry.js";
 import type { SaigaContext } from "../bot-context.js";
 import type { StatsView } from "../i18n/texts.js";
 import { AdapterRegistryError } from "../../training/adapter-registry.js";
 import { describeAdapter } from "../../training/describe-adapter.js";
-import { registerAdminMenu } from "./command-menus.js";
+import { registerAdminMenu, type MenuCommand } from "./command-menus.js";
+import { STANDARD_COMMANDS } from "./standard-commands.js";
 
-export const ADMIN_COMMANDS = [
-  "stats",
-  "ban",
-  "unban",
-  "quota",
-  "train",
-  "adapters",
-  "activate",
-  "rollback",
-] as const;
-
-export function adminCommands(): Composer<SaigaContext> {
+/** The admin commands; `menuCommands` are the builder's, added to each admin's menu. */
+export function adminCommands(menuCommands: readonly MenuCommand[] = []): Composer<SaigaContext> {
   const composer = new Composer<SaigaContext>();
   // An admin's full command menu, once per process, when they first write in private.
   const menus = new Set<number>();
   composer.chatType("private").use(async (ctx, next) => {
     if (ctx.saiga.isAdmin && !menus.has(ctx.from.id)) {
       menus.add(ctx.from.id);
-      await registerAdminMenu(ctx.api, ctx.from.id, ctx.saiga.services.log);
+      await registerAdminMenu(ctx.api, ctx.from.id, ctx.saiga.services.log, menuCommands);
     }
     await next();
   });
-  composer.command([...ADMIN_COMMANDS], async (ctx, next) => {
+  composer.command([...STANDARD_COMMANDS.admins], async (ctx, next) => {
     if (ctx.saiga.isAdmin) return next();
     ctx.saiga.services.log.info(
       { userId: ctx.saiga.userId, command: ctx.message?.text },
@@ -117,13 +109,11 @@ async function collectStats(ctx: SaigaContext): Promise<StatsView> {
     feedback.counts(),
     registry.active(),
   ]);
-  const finished = recent
-    .map(
-      (job) =>
-        job.returnvalue as { tokensPerSecond?: number; model?: string; adapter?: string | null } | null,
-    )
-    .filter((value) => typeof value?.tokensPerSecond === "number" && value.tokensPerSecond > 0);
-  const speeds = finished.map((value) => value?.tokensPerSecond as number);
+  const finished = recent.flatMap((job) => {
+    const result = generateResultSchema.safeParse(job.returnvalue);
+    return result.success && result.data.stats && result.data.stats.tokensPerSecond > 0 ? [result.data] : [];
+  });
+  const speeds = finished.map((result) => result.stats?.tokensPerSecond ?? 0);
   return {
     waiting: (counts.waiting ?? 0) + (counts.prioritized ?? 0),
     active: counts.active ?? 0,
