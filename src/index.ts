@@ -44,6 +44,8 @@ export {
   createRedis,
   ensureRedis,
   startEmbeddedRedis,
+  type EnsureRedisOptions,
+  type EnsuredRedis,
   FeedbackStore,
   GenerationRecords,
   type HistoryTurn,
@@ -61,6 +63,8 @@ export {
   createServiceRuntime,
   ServiceRuntime,
   servingEngines,
+  type ServiceRuntimeOptions,
+  type RunningEngineWorker,
   generateJobSchema,
   messagesJobSchema,
   streamEntrySchema,
@@ -73,15 +77,23 @@ export {
 export {
   createSaigaBot,
   runGateway,
+  botServicesOf,
+  registerCommandMenus,
   DeliveryQueue,
   DeliveryWorker,
   markdownToTelegramHtml,
   splitMessage,
+  type SaigaBotOptions,
+  type MenuCommand,
   type BotServices,
   type SaigaContext,
   type SaigaFlavor,
   type RunningGateway,
+  type Language,
+  type Texts,
 } from "./bot/index.js";
+// The grammY the bot runs on, so that a plugin's composer is of the same grammY as the bot.
+export { Composer, type Middleware, type NextFunction } from "grammy";
 export {
   AdapterRegistry,
   TrainingQueue,
@@ -95,3 +107,15 @@ export {
 export { AdapterStore } from "./store/adapter-store.js";
 export type { AdapterManifest, GateResult } from "./store/adapter-manifest.js";
 export { SaigaError } from "./errors/saiga-error.js";
+export {
+  saigaMetrics,
+  SaigaMetrics,
+  registerOpsRoutes,
+  startOpsServer,
+  ProcessHealth,
+  type HealthReport,
+  type RoleHealth,
+  type OpsRoutesOptions,
+  type OpsServer,
+} from "./metrics/index.js";
+export { engineMetricsObserver } from "./service/engine-metrics-observer.js";

@@ -1,45 +1,81 @@
 // Assembles the grammY bot: transport settings (any Bot API server, 429/5xx retried with
 // auto-retry), then the middleware in order: one update per chat at a time, duplicates dropped,
-// context, bans, commands, buttons, text, everything else.
+// then inside one error boundary: context, bans, the builder's plugins, commands, buttons, text,
+// everything else.
 import { autoRetry } from "@grammyjs/auto-retry";
 import { sequentialize } from "@grammyjs/runner";
-import { Bot, type Context } from "grammy";
+import { Bot, type Context, type Middleware } from "grammy";
 import type { SaigaContext } from "./bot-context.js";
 import type { BotServices } from "./bot-services.js";
+import { countRateLimits } from "./count-rate-limits.js";
 import { adminCommands } from "./commands/admin-commands.js";
+import { checkMenuCommands, type MenuCommand } from "./commands/command-menus.js";
 import { userCommands } from "./commands/user-commands.js";
 import { answerButtons } from "./handlers/answer-buttons.js";
 import { nonTextMessages } from "./handlers/non-text-message.js";
 import { textMessages } from "./handlers/text-message.js";
 import { dropBannedUsers } from "./middleware/drop-banned-users.js";
+import { logHandlerError } from "./middleware/log-handler-error.js";
 import { saigaContext } from "./middleware/saiga-context.js";
 import { skipHandledUpdates } from "./middleware/skip-handled-updates.js";
 
-/** Creates the bot (not started: see the gateway). */
-export function createSaigaBot(services: BotServices): Bot<SaigaContext> {
+/** Options of {@link createSaigaBot} and `runGateway`: what a builder adds to the standard bot. */
+export interface SaigaBotOptions<C extends SaigaContext = SaigaContext> {
+  /**
+   * Your middleware: composers, grammY plugins, functions, in order. They see every update after
+   * `ctx.saiga` is set up and banned users are dropped, and before the standard commands and
+   * handlers, so your `/dice` wins over the text handler, and what you pass on with `next()` (a
+   * `Composer`'s unmatched updates) gets the standard features. An error they throw takes the
+   * bot's one error path (logged with the update id; the update counts as handled). Default: none.
+   */
+  plugins?: Middleware<C>[];
+  /** Menu entries for your plugins' commands, shown next to the standard ones. Default: none. */
+  commands?: MenuCommand[];
+}
+
+/**
+ * Creates the bot (not started: `runGateway` starts it, or hand it to a runner of your own).
+ *
+ * ```ts
+ * const dice = new Composer<SaigaContext>();
+ * dice.command("dice", (ctx) => ctx.replyWithDice());
+ * const bot = createSaigaBot(services, { plugins: [dice] });
+ * ```
+ */
+export function createSaigaBot<C extends SaigaContext = SaigaContext>(
+  services: BotServices,
+  options: SaigaBotOptions<C> = {},
+): Bot<C> {
   const { config, log } = services;
-  const bot = new Bot<SaigaContext>(config.telegram.token, {
+  const menuCommands = options.commands ?? [];
+  checkMenuCommands(menuCommands);
+  const bot = new Bot<C>(config.telegram.token, {
     client: { apiRoot: config.telegram.apiRoot.replace(/\/+$/, "") },
   });
+  // Every 429 is counted (metrics), also those auto-retry retries: installed first, it is innermost.
+  bot.api.config.use(countRateLimits());
   // Flood limits (429 with retry_after) and server errors are waited out, not turned into lost answers.
   bot.api.config.use(autoRetry({ maxRetryAttempts: 10, maxDelaySeconds: 120, rethrowHttpErrors: false }));
 
   // Two updates of one chat never interleave (the order of a burst is the order of the history).
   bot.use(sequentialize((ctx: Context) => ctx.chat?.id.toString() ?? ctx.from?.id.toString()));
   bot.use(skipHandledUpdates(services));
+  // Inside the boundary a handler's error ends its update, which then counts as handled (see
+  // log-handler-error.ts); outside it (the dedupe check) a failure leaves the update to run again.
+  const handlers = bot.errorBoundary(logHandlerError(log));
   // Edited messages are not questions: an edit must not be answered a second time.
-  const main = bot.drop((ctx) => ctx.editedMessage !== undefined || ctx.editedChannelPost !== undefined);
+  const main = handlers.drop((ctx) => ctx.editedMessage !== undefined || ctx.editedChannelPost !== undefined);
   main.use(saigaContext(services));
   main.use(dropBannedUsers);
-  main.use(adminCommands());
+  main.use(...(options.plugins ?? []));
+  main.use(adminCommands(menuCommands));
   main.use(userCommands());
   main.use(answerButtons());
   main.use(textMessages());
   main.use(nonTextMessages());
   main.on("callback_query", (ctx) => ctx.answerCallbackQuery()); // stale or foreign buttons: stop the spinner
 
-  bot.catch((error) => {
-    log.error({ err: error.error, updateId: error.ctx.update.update_id }, "update handling failed");
-  });
+  // Only `bot.start()` calls it (the gateway's runner and webhook do not): the same log line.
+  bot.catch(logHandlerError(log));
   return bot;
 }

@@ -1,7 +1,8 @@
 // The Telegram channel: a grammY bot over the generation pipeline, and the gateway that runs it.
-export { createSaigaBot } from "./create-saiga-bot.js";
+export { createSaigaBot, type SaigaBotOptions } from "./create-saiga-bot.js";
 export { runGateway, type RunningGateway } from "./gateway/run-gateway.js";
-export type { BotServices } from "./bot-services.js";
+export { botServicesOf, type BotServices } from "./bot-services.js";
+export { registerCommandMenus, registerAdminMenu, type MenuCommand } from "./commands/command-menus.js";
 export type { SaigaContext, SaigaFlavor } from "./bot-context.js";
 export { DeliveryQueue } from "./delivery/delivery-queue.js";
 export { DeliveryWorker, type DeliveryWorkerOptions } from "./delivery/delivery-worker.js";

@@ -16,6 +16,7 @@ import { datasetCommand } from "./commands/dataset-command.js";
 import { trainCommand } from "./commands/train-command.js";
 import { trainerCommand } from "./commands/trainer-command.js";
 import { adaptersCommand } from "./commands/adapters-command.js";
+import { apiCommand } from "./commands/api-command.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -39,6 +40,7 @@ export function buildProgram(): Command {
   program.addCommand(startCommand());
   program.addCommand(engineCommand());
   program.addCommand(gatewayCommand());
+  program.addCommand(apiCommand());
   program.addCommand(chatCommand());
   program.addCommand(promptCommand());
   program.addCommand(modelCommand());

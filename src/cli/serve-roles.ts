@@ -1,10 +1,19 @@
-// The body of `saiga start`, `saiga engine` and `saiga gateway`: find (or, for start, run) Redis,
-// start the chosen roles, serve until SIGTERM/SIGINT, then shut down gracefully.
+// The body of `saiga start`, `engine`, `gateway`, `trainer` and `api`: find (or, for start, run)
+// Redis, start the chosen roles, serve until SIGTERM/SIGINT, then shut down gracefully. The ops
+// server (`ops.port`: /health and /metrics) listens from the start, so a loading model already
+// answers 503; `saiga api` alone serves them on its own port instead.
+import path from "node:path";
 import type { Command } from "commander";
+import { runApi, type RunningApi } from "../api/run-api.js";
 import { runGateway, type RunningGateway } from "../bot/gateway/run-gateway.js";
 import { ConfigError } from "../config/index.js";
+import { startOpsServer, type OpsServer } from "../metrics/ops-server.js";
+import { ProcessHealth } from "../metrics/process-health.js";
+import { redisReachable } from "../metrics/redis-reachable.js";
+import { QUEUE_STATES, saigaMetrics } from "../metrics/saiga-metrics.js";
+import { engineMetricsObserver } from "../service/engine-metrics-observer.js";
 import { runEngineWorker, type RunningEngineWorker } from "../service/run-engine-worker.js";
-import { createServiceRuntime } from "../service/service-runtime.js";
+import { createServiceRuntime, type ServiceRuntime } from "../service/service-runtime.js";
 import { ensureRedis } from "../store/ensure-redis.js";
 import {
   installTrainingSchedule,
@@ -27,6 +36,16 @@ export interface Roles {
   trainer: false | "required" | "optional";
   /** Start a private redis-server when REDIS_URL is unset and none answers locally. */
   embeddedRedis: boolean;
+  /** The HTTP API: `true` always (`saiga api`), `if-enabled` when `api.enabled` (`saiga start`). Default: off. */
+  api?: boolean | "if-enabled";
+}
+
+/** The roles running in this process. */
+interface RunningRoles {
+  engine?: RunningEngineWorker;
+  gateway?: RunningGateway;
+  trainer?: RunningTrainer;
+  api?: RunningApi;
 }
 
 /** Serves until a shutdown signal. */
@@ -46,56 +65,142 @@ export async function serveRoles(command: Command, roles: Roles): Promise<void> 
       "BOT_TOKEN is not set: the Telegram gateway is off (get a token from @BotFather; `saiga chat` talks in the terminal)",
     );
   }
-  const redis = await ensureRedis({
-    configuredUrl: config.redis.url,
-    dataDir: config.dataDir,
-    log,
-    embedded: roles.embeddedRedis,
-  });
-  // One runtime for the roles of this process: they share its connections and stores.
-  const runtime = createServiceRuntime(config, redis.url, log, { name: processName(roles, gatewayOn) });
-  let engine: RunningEngineWorker | undefined;
-  let gateway: RunningGateway | undefined;
-  let trainer: RunningTrainer | undefined;
+  const health = new ProcessHealth();
+  if (roles.engine) health.starting("engine");
+  if (gatewayOn) health.starting("gateway");
+  if (roles.trainer !== false) health.starting("trainer");
+  const apiOn = roles.api === true || (roles.api === "if-enabled" && config.api.enabled);
+  if (apiOn) health.starting("api");
+  // Before Redis and the model: a port in use fails at once, and /health says 503 while loading.
+  // The API alone needs none: its own port serves /health and /metrics.
+  const apiOnly = apiOn && !roles.engine && !gatewayOn && roles.trainer === false;
+  const ops = apiOnly ? undefined : await startOps(config, log, health);
   try {
-    if (roles.engine) engine = await runEngineWorker(runtime);
-    if (gatewayOn) gateway = await runGateway(runtime);
-    if (roles.trainer !== false) {
-      await installTrainingSchedule(runtime);
-      if (trainerAvailable(config, roles.trainer, log)) trainer = await runTrainerService(runtime);
-    }
-    await untilShutdownSignal(log, async (force) => {
-      // Updates stop first (nothing new is accepted), then running answers finish.
-      await gateway?.close();
-      await trainer?.close();
-      await engine?.close(force);
+    const redis = await ensureRedis({
+      configuredUrl: config.redis.url,
+      dataDir: config.dataDir,
+      log,
+      embedded: roles.embeddedRedis,
     });
-  } catch (error) {
-    await gateway?.close();
-    await trainer?.close();
-    await engine?.close(true);
-    throw error;
+    // One runtime for the roles of this process: they share its connections and stores.
+    const runtime = createServiceRuntime(config, redis.url, log, { name: processName(roles, gatewayOn) });
+    health.checkRedisWith(() => redisReachable(runtime.redis));
+    if (roles.engine || gatewayOn || apiOn) {
+      saigaMetrics().countQueueWith(() => generateQueueCounts(runtime));
+    }
+    const running: RunningRoles = {};
+    try {
+      await startRoles(runtime, roles, gatewayOn, health, running);
+      if (apiOn) {
+        // Last: its requests need the engines, here or elsewhere.
+        const api = await runApi(runtime);
+        running.api = api;
+        health.ready("api", () => ({ url: api.url }));
+      }
+      await untilShutdownSignal(log, async (force) => {
+        health.stopping();
+        await running.api?.close(force);
+        // Updates stop first (nothing new is accepted), then running answers finish.
+        await running.gateway?.close();
+        await running.trainer?.close();
+        await running.engine?.close(force);
+      });
+    } catch (error) {
+      health.stopping();
+      await running.api?.close(true);
+      await running.gateway?.close();
+      await running.trainer?.close();
+      await running.engine?.close(true);
+      throw error;
+    } finally {
+      await runtime.close();
+      await redis.embedded?.stop();
+    }
   } finally {
-    await runtime.close();
-    await redis.embedded?.stop();
+    await ops?.close();
   }
+}
+
+/** Starts the ops server unless `ops.port` is null. */
+function startOps(config: Config, log: Logger, health: ProcessHealth): Promise<OpsServer | undefined> {
+  if (config.ops.port === null) return Promise.resolve(undefined);
+  return startOpsServer({
+    host: config.ops.host,
+    port: config.ops.port,
+    registry: saigaMetrics().registry,
+    health: () => health.report(),
+    log,
+  });
+}
+
+/** Starts each role in turn (into `running`, so that a failure can close what started), marking it ready. */
+async function startRoles(
+  runtime: ServiceRuntime,
+  roles: Roles,
+  gatewayOn: boolean,
+  health: ProcessHealth,
+  running: RunningRoles,
+): Promise<void> {
+  const { config, log } = runtime;
+  if (roles.engine) {
+    const engine = await runEngineWorker(runtime, { observer: engineMetricsObserver(saigaMetrics()) });
+    running.engine = engine;
+    health.ready("engine", () => {
+      const { modelPath, adapterPath, sequences, contextSize } = engine.engine.info;
+      return {
+        model: path.basename(modelPath),
+        adapter: adapterPath ? path.basename(adapterPath, ".gguf") : null,
+        sequences,
+        contextSize,
+      };
+    });
+  }
+  if (gatewayOn) {
+    const gateway = await runGateway(runtime);
+    running.gateway = gateway;
+    health.ready("gateway", () => ({ bot: gateway.username, mode: config.telegram.mode }));
+  }
+  if (roles.trainer !== false) {
+    await installTrainingSchedule(runtime);
+    const unavailable = trainerUnavailable(config, roles.trainer, log);
+    if (unavailable) {
+      health.off("trainer", unavailable);
+      return;
+    }
+    running.trainer = await runTrainerService(runtime);
+    health.ready("trainer", () => ({ schedule: config.training.schedule }));
+  }
+}
+
+/** The `generate` queue's counts for `saiga_generate_queue_jobs`; none while Redis is away. */
+async function generateQueueCounts(runtime: ServiceRuntime) {
+  if (runtime.redis.status !== "ready") throw new Error("Redis is not connected");
+  return runtime.generation.queue.getJobCounts(...QUEUE_STATES);
 }
 
 /** The process's name in Redis' CLIENT LIST: its roles. */
 function processName(roles: Roles, gatewayOn: boolean): string {
-  const names = [roles.engine && "engine", gatewayOn && "gateway", roles.trainer !== false && "trainer"];
+  const names = [
+    roles.engine && "engine",
+    gatewayOn && "gateway",
+    roles.trainer !== false && "trainer",
+    roles.api === true && "api",
+  ];
   return names.filter(Boolean).join("+") || "saiga";
 }
 
-/** Whether the trainer can run here: Python with PyTorch (`training.python`). */
-function trainerAvailable(config: Config, role: "required" | "optional", log: Logger): boolean {
+/**
+ * Why the trainer cannot run here (no Python with PyTorch at `training.python`), or null when it
+ * can. A required trainer that cannot run is an error.
+ */
+function trainerUnavailable(config: Config, role: "required" | "optional", log: Logger): string | null {
   const torch = pythonTorchVersion(config.training.python);
   if (torch !== null) {
     log.info({ python: config.training.python, torch }, "trainer available");
-    return true;
+    return null;
   }
   const error = new TrainerUnavailableError(config.training.python);
   if (role === "required") throw error;
   log.warn(`training is off on this machine: ${error.message}`);
-  return false;
+  return error.message;
 }

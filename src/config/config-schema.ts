@@ -20,6 +20,31 @@ export const GPU_BACKENDS = ["auto", "cuda", "vulkan", "metal", "cpu"] as const;
 const enumOf = <T extends readonly [string, ...string[]]>(values: T) =>
   z.enum(values, { errorMap: () => ({ message: `expected one of ${values.join(", ")}` }) });
 
+/** Limits of one caller of the HTTP API (a key's own, or the defaults in `api.limits`). */
+const apiLimits = {
+  messagesPerMinute: positiveInt.min(0, "expected a whole number ≥ 0 (0 = no limit)"),
+  dailyTokens: positiveInt.min(0, "expected a whole number ≥ 0 (0 = no limit)"),
+  concurrent: positiveInt.min(1, "expected a whole number ≥ 1"),
+};
+
+/** One API key of `api.keys`: its sha256 is kept, never the key itself. */
+const apiKeySchema = z
+  .object({
+    name: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, "expected 1-64 letters, digits, ., _ or -"),
+    sha256: z
+      .string()
+      .regex(/^[0-9a-f]{64}$/, "expected the key's sha256, 64 hex digits (`saiga api key NAME` prints it)"),
+    messagesPerMinute: apiLimits.messagesPerMinute.optional(),
+    dailyTokens: apiLimits.dailyTokens.optional(),
+    concurrent: apiLimits.concurrent.optional(),
+  })
+  .strict();
+
+/** Addresses only this machine reaches: an API without keys may listen there and nowhere else. */
+function isLoopbackHost(host: string): boolean {
+  return host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+}
+
 export const configSchema = z
   .object({
     telegram: z
@@ -97,6 +122,7 @@ export const configSchema = z
         systemPrompt: z.string(),
         contextSize: positiveInt.min(64, "expected a whole number ≥ 64"),
         sequences: positiveInt.min(1, "expected a whole number ≥ 1").max(64, "expected at most 64"),
+        adapterContexts: positiveInt.min(1, "expected a whole number ≥ 1 (1 = the current adapter only)"),
         batchSize: positiveInt.min(1, "expected a whole number ≥ 1"),
         threads: autoOrCount(1),
         gpu: enumOf(GPU_BACKENDS),
@@ -159,6 +185,42 @@ export const configSchema = z
             judgePrompts: positiveInt.min(1, "expected a whole number ≥ 1"),
           })
           .strict(),
+      })
+      .strict(),
+    api: z
+      .object({
+        enabled: z.boolean({ invalid_type_error: "expected true or false" }),
+        host: z.string().min(1, "expected an address to listen on, such as 127.0.0.1"),
+        port: positiveInt.min(0, "expected a port number").max(65535, "expected a port number"),
+        keys: z.array(apiKeySchema),
+        limits: z.object(apiLimits).strict(),
+      })
+      .strict()
+      .superRefine((api, context) => {
+        const names = api.keys.map((key) => key.name);
+        const repeated = names.find((name, i) => names.indexOf(name) !== i);
+        if (repeated !== undefined) {
+          context.addIssue({
+            code: "custom",
+            path: ["keys"],
+            message: `the key name ${repeated} is used twice`,
+          });
+        }
+        if (api.keys.length === 0 && !isLoopbackHost(api.host)) {
+          context.addIssue({
+            code: "custom",
+            path: ["keys"],
+            message: `an API listening on ${api.host} needs keys (make one with \`saiga api key NAME\`); without keys it may only listen on 127.0.0.1, ::1 or localhost`,
+          });
+        }
+      }),
+    ops: z
+      .object({
+        host: z.string().min(1, "expected an address to listen on, such as 127.0.0.1"),
+        port: positiveInt
+          .min(0, "expected a port number (0 = a free one) or null (off)")
+          .max(65535, "expected a port number (0 = a free one) or null (off)")
+          .nullable(),
       })
       .strict(),
     log: z

@@ -39,6 +39,7 @@ export async function createEngine(config: Config, options: CreateEngineOptions 
     systemPrompt: config.model.systemPrompt,
     contextSize: config.model.contextSize,
     sequences: config.model.sequences,
+    adapterContexts: config.model.adapterContexts,
     batchSize: config.model.batchSize,
     threads: config.model.threads,
     gpu: config.model.gpu,

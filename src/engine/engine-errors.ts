@@ -22,22 +22,39 @@ export class InvalidConversationError extends EngineError {
   }
 }
 
-/** The newest message (with the system prompt) alone does not fit the context. */
+/**
+ * The newest message (with the system prompt) alone does not fit the context, or a raw prompt
+ * (which is never trimmed) does not.
+ */
 export class PromptTooLongError extends EngineError {
   override name = "PromptTooLongError";
   constructor(
-    /** Tokens the smallest possible prompt (system prompt + newest user message) needs. */
+    /** Tokens the smallest possible prompt (system prompt + newest user message, or the raw prompt) needs. */
     readonly promptTokens: number,
     /** Tokens available to the prompt: context size minus the room kept for the answer. */
     readonly budget: number,
     readonly contextSize: number,
+    /** What was too long: a conversation's newest message (default) or a raw completion prompt. */
+    kind: "message" | "prompt" = "message",
   ) {
     super(
       "PROMPT_TOO_LONG",
-      `The message is too long: with the system prompt it needs ${promptTokens} tokens, but only ${budget} of ` +
-        `this model's ${contextSize}-token context are left for the prompt. Send a shorter message ` +
-        `(or raise model.contextSize / lower generation.maxTokens).`,
+      (kind === "message"
+        ? `The message is too long: with the system prompt it needs ${promptTokens} tokens`
+        : `The prompt is too long: it needs ${promptTokens} tokens`) +
+        `, but only ${budget} of this model's ${contextSize}-token context are left for the prompt. ` +
+        (kind === "message"
+          ? "Send a shorter message (or raise model.contextSize / lower generation.maxTokens)."
+          : "Send a shorter prompt or ask for fewer answer tokens (or raise model.contextSize)."),
     );
+  }
+}
+
+/** A response format the engine cannot enforce: a JSON schema it cannot compile into a grammar. */
+export class InvalidResponseFormatError extends EngineError {
+  override name = "InvalidResponseFormatError";
+  constructor(message: string, options?: { cause?: unknown }) {
+    super("INVALID_RESPONSE_FORMAT", message, options);
   }
 }
 

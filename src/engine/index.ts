@@ -43,4 +43,6 @@ export {
   InvalidConversationError,
   PromptTooLongError,
   ChatFormatMismatchError,
+  InvalidResponseFormatError,
 } from "./engine-errors.js";
+export type { AdapterContextInfo } from "./adapter-contexts.js";

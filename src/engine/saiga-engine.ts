@@ -1,22 +1,44 @@
-// The Saiga engine: one loaded model, one context with a pool of sequences, and the generation
-// API every channel uses (terminal, queue worker, HTTP): messages in, text deltas and stats out.
+// The Saiga engine: one loaded model, a context per LoRA adapter with a pool of sequences each,
+// and the generation API every channel uses (terminal, queue worker, HTTP): a conversation or a
+// raw prompt in, text deltas and stats out.
 import { existsSync } from "node:fs";
-import type { ChatWrapper, LlamaContext, LlamaContextSequence, LlamaModel, Token } from "node-llama-cpp";
+import {
+  LlamaGrammarEvaluationState,
+  type ChatWrapper,
+  type LlamaContext,
+  type LlamaContextSequence,
+  type LlamaContextSequenceRepeatPenalty,
+  type LlamaGrammar,
+  type LlamaModel,
+  type Token,
+} from "node-llama-cpp";
 import type { Logger } from "../log/index.js";
+import { AdapterContexts, type AdapterContextInfo, type ContextSlot } from "./adapter-contexts.js";
+import { buildCompletionPrompt } from "./build-completion-prompt.js";
 import { buildPrompt, type BuiltPrompt } from "./build-prompt.js";
 import type { ChatMessage } from "./chat-message.js";
 import { selectChatWrapper, type ChatFormatName } from "./chat-formats/select-chat-wrapper.js";
-import { ChatFormatMismatchError, EngineError, ModelLoadError } from "./engine-errors.js";
+import {
+  ChatFormatMismatchError,
+  EngineError,
+  InvalidConversationError,
+  ModelLoadError,
+} from "./engine-errors.js";
 import type { GenerationEvent, GenerationStats, StopReason } from "./generation-event.js";
 import { getLlamaRuntime, type GpuSetting } from "./llama-runtime.js";
 import { tokenizePrompt } from "./prompt-tokens.js";
 import type { ResponseFormat } from "./response-format.js";
+import { isCompleteJson, ResponseGrammars } from "./response-grammars.js";
 import type { RequestSampling, SamplingOptions } from "./sampling-options.js";
-import { SequencePool } from "./sequence-pool.js";
 import { calibrateThreads, type ThreadCalibration } from "./calibrate-threads.js";
+import { StopStringMatcher } from "./stop-string-matcher.js";
 import { TokenTextStream } from "./token-text-stream.js";
 
-/** Tokens of the answer so far that the repeat penalty looks at. */
+/**
+ * Tokens of the answer so far that the penalties look at: the repeat penalty, and the presence
+ * and frequency penalties too. OpenAI counts a token's appearances over the whole completion;
+ * here only the last 64 tokens count, as llama.cpp's `penalty_last_n` default.
+ */
 const REPEAT_PENALTY_WINDOW = 64;
 
 /** Options of {@link SaigaEngine.create}. */
@@ -54,6 +76,13 @@ export interface SaigaEngineOptions {
   reusePrefix?: boolean;
   /** A GGUF LoRA adapter applied to the context. Default: none. */
   adapterPath?: string;
+  /**
+   * Contexts on the loaded weights, one per adapter answering at once: the current one plus
+   * others that requests name (`GenerateRequest.adapterPath`). Each costs its own KV cache.
+   * Over the limit, the least recently used idle one is freed; when all are busy, a request for
+   * another adapter waits. Default: 3.
+   */
+  adapterContexts?: number;
   log?: Logger;
   /** Aborts loading. */
   signal?: AbortSignal;
@@ -93,24 +122,20 @@ export interface EngineInfo {
   adapterPath: string | null;
 }
 
-/**
- * One llama.cpp context with its sequences and the adapter it was created with. node-llama-cpp
- * applies LoRA adapters per context, at creation: a hot swap makes a new slot, new requests use
- * it, and the old one is freed when its last generation ends.
- */
-interface ContextSlot {
-  context: LlamaContext;
-  pool: SequencePool;
-  adapterPath: string | null;
-  /** Generations running on it. */
-  users: number;
-  retired: boolean;
+/** A request turned into what decoding needs. */
+interface PreparedRequest {
+  tokens: Token[];
+  /** Single tokens that end the answer (the chat format's end of turn). */
+  stopTokens: Set<Token>;
+  droppedMessages: number;
+  sampling: RequestSampling & SamplingOptions;
+  grammar?: LlamaGrammar;
 }
 
 /** A loaded model serving generations. Create with {@link SaigaEngine.create}; `close()` when done. */
 export class SaigaEngine {
-  private slot: ContextSlot;
-  private readonly retiring = new Set<ContextSlot>();
+  private readonly contexts: AdapterContexts;
+  private readonly grammars: ResponseGrammars;
   private readonly closeController = new AbortController();
   private readonly active = new Set<Promise<unknown>>();
   private swapping: Promise<void> = Promise.resolve();
@@ -123,47 +148,34 @@ export class SaigaEngine {
     readonly info: EngineInfo,
     private readonly options: SaigaEngineOptions,
   ) {
-    this.slot = {
-      context,
-      pool: new SequencePool(context),
-      adapterPath: info.adapterPath,
-      users: 0,
-      retired: false,
-    };
+    this.contexts = new AdapterContexts(context, info.adapterPath, {
+      create: (adapterPath) => createSlotContext(model, options, info.threads, adapterPath),
+      limit: options.adapterContexts ?? 3,
+      log: options.log,
+    });
+    this.grammars = new ResponseGrammars(model.llama);
   }
 
   /**
    * Switches to another LoRA adapter (null: the bare model) without dropping a conversation: new
-   * generations start on a new context with the adapter; running ones finish on the old context,
-   * which is freed after them. Swaps are applied one at a time, in call order. Each adapter
-   * version needs its own file name (node-llama-cpp caches adapters by path).
+   * generations start on a context with the adapter (a new one, or the one requests naming it
+   * already use); running ones finish on the old context, which is freed after them. Swaps are
+   * applied one at a time, in call order. Each adapter version needs its own file name
+   * (node-llama-cpp caches adapters by path).
    */
   setAdapter(adapterPath: string | null): Promise<void> {
     const swap = this.swapping.then(async () => {
       if (this.closing) throw new EngineError("ENGINE_CLOSED", "The engine is closed.");
-      if (adapterPath === this.slot.adapterPath) return;
-      if (adapterPath !== null && !existsSync(adapterPath)) {
-        throw new ModelLoadError(
-          `Adapter file not found: ${adapterPath}. Give the path of a GGUF LoRA adapter.`,
-        );
-      }
-      const context = await createSlotContext(this.model, this.options, this.info.threads, adapterPath);
-      const previous = this.slot;
-      this.slot = { context, pool: new SequencePool(context), adapterPath, users: 0, retired: false };
+      await this.contexts.setCurrent(adapterPath);
       this.info.adapterPath = adapterPath;
-      previous.retired = true;
-      this.retiring.add(previous);
-      this.options.log?.info({ adapter: adapterPath, running: previous.users }, "adapter swapped");
-      if (previous.users === 0) await this.free(previous);
     });
     this.swapping = swap.catch(() => undefined);
     return swap;
   }
 
-  private async free(slot: ContextSlot): Promise<void> {
-    this.retiring.delete(slot);
-    slot.pool.rejectWaiters(new EngineError("ENGINE_CLOSED", "The context was replaced."));
-    await slot.context.dispose();
+  /** The contexts that exist now, one per adapter (for health reports and benchmarks). */
+  adapterContexts(): AdapterContextInfo[] {
+    return this.contexts.describe();
   }
 
   /** Loads the model and creates the context. */
@@ -245,10 +257,13 @@ export class SaigaEngine {
   }
 
   /**
-   * Answers the conversation: yields `delta` events as text is generated and one final `end`
-   * event with the whole text and the statistics. Aborting `signal` ends the answer early with
-   * stop reason `aborted` (the text so far is still returned).
-   * @throws {PromptTooLongError} when the newest message alone does not fit the context
+   * Answers the conversation (or continues the raw prompt): yields `delta` events as text is
+   * generated and one final `end` event with the whole text and the statistics. Aborting
+   * `signal` ends the answer early with stop reason `aborted` (the text so far is still returned).
+   * @throws {PromptTooLongError} when the newest message (or the raw prompt) alone does not fit the context
+   * @throws {InvalidConversationError} for neither or both of `messages` and `prompt`
+   * @throws {InvalidResponseFormatError} for a JSON schema the grammar cannot enforce
+   * @throws {ModelLoadError} when the request's adapter file is missing or cannot be applied
    */
   async *generate(
     request: GenerateRequest,
@@ -271,128 +286,161 @@ export class SaigaEngine {
     request: GenerateRequest,
     signal: AbortSignal,
   ): AsyncGenerator<GenerationEvent, void, void> {
-    const sampling = { ...this.options.sampling, ...request.sampling };
     const started = performance.now();
+    const prepared = await this.prepare(request);
+    const slot = await this.contexts.acquire(request.adapterPath, signal);
+    try {
+      const sequence = await slot.pool.acquire(prepared.tokens, signal);
+      try {
+        yield* this.decode(sequence, slot, prepared, request.stop ?? [], signal, started);
+      } finally {
+        slot.pool.release(sequence);
+      }
+    } finally {
+      await this.contexts.release(slot);
+    }
+  }
+
+  /** The prompt's tokens, the stop tokens, the merged sampling and the grammar of a request. */
+  private async prepare(request: GenerateRequest): Promise<PreparedRequest> {
+    if ((request.messages === undefined) === (request.prompt === undefined)) {
+      throw new InvalidConversationError(
+        "Give either messages (a conversation to answer) or prompt (raw text to continue), not both or neither.",
+      );
+    }
+    const sampling = { ...this.options.sampling, ...request.sampling };
+    const grammar = await this.grammars.grammarFor(request.responseFormat);
+    if (request.prompt !== undefined) {
+      const tokens = buildCompletionPrompt(this.model, request.prompt, {
+        contextSize: this.info.contextSize,
+        reserveTokens: sampling.maxTokens,
+      });
+      return { tokens, stopTokens: new Set(), droppedMessages: 0, sampling, grammar };
+    }
     const prompt = this.buildPrompt(request.messages ?? [], sampling.maxTokens);
     const stopTokens = new Set(
       prompt.stopTriggers
         .map((trigger) => tokenizePrompt(this.model, trigger))
         .flatMap((t) => (t.length === 1 ? t : [])),
     );
-    const slot = this.slot;
-    slot.users++;
-    let sequence: LlamaContextSequence;
-    try {
-      sequence = await slot.pool.acquire(prompt.tokens, signal);
-    } catch (error) {
-      await this.leave(slot);
-      throw error;
+    return { tokens: prompt.tokens, stopTokens, droppedMessages: prompt.droppedMessages, sampling, grammar };
+  }
+
+  /** Evaluates the prompt on `sequence` and streams the answer, then its `end` event. */
+  private async *decode(
+    sequence: LlamaContextSequence,
+    slot: ContextSlot,
+    prepared: PreparedRequest,
+    stop: readonly string[],
+    signal: AbortSignal,
+    started: number,
+  ): AsyncGenerator<GenerationEvent, void, void> {
+    const { tokens: promptTokens, sampling, grammar } = prepared;
+    // Keep the longest prefix of the prompt that the sequence already evaluated; at least one
+    // token must be evaluated again to get the logits of the next one.
+    const reused =
+      this.options.reusePrefix === false
+        ? 0
+        : Math.min(sequence.compareContextTokens(promptTokens).firstDifferentIndex, promptTokens.length - 1);
+    if (reused < sequence.nextTokenIndex) {
+      await sequence.eraseContextTokenRanges([{ start: reused, end: sequence.nextTokenIndex }]);
     }
-    try {
-      // Keep the longest prefix of the prompt that the sequence already evaluated; at least one
-      // token must be evaluated again to get the logits of the next one.
-      const reused =
-        this.options.reusePrefix === false
-          ? 0
-          : Math.min(
-              sequence.compareContextTokens(prompt.tokens).firstDifferentIndex,
-              prompt.tokens.length - 1,
-            );
-      if (reused < sequence.nextTokenIndex) {
-        await sequence.eraseContextTokenRanges([{ start: reused, end: sequence.nextTokenIndex }]);
+    const recent: Token[] = []; // the answer's tokens, for the penalties
+    const text = new TokenTextStream(this.model);
+    const stops = new StopStringMatcher(stop);
+    let generated = ""; // everything decoded, stop strings included: what the grammar sees
+    let answer = "";
+    let completionTokens = 0;
+    let firstTokenAt: number | undefined;
+    let stopReason: StopReason = "eos";
+    const evaluation = sequence.evaluate(promptTokens.slice(reused), {
+      temperature: sampling.temperature,
+      topK: sampling.topK,
+      topP: sampling.topP,
+      seed: sampling.seed ?? undefined,
+      // The sampler accepts each sampled token into this state itself (node-llama-cpp's
+      // AddonSampler), as LlamaCompletion relies on.
+      grammarEvaluationState: grammar
+        ? new LlamaGrammarEvaluationState({ model: this.model, grammar })
+        : undefined,
+      repeatPenalty: penaltiesOf(sampling, recent),
+    });
+    for await (const token of evaluation) {
+      if (signal.aborted) {
+        stopReason = "aborted";
+        break;
       }
-      // Only the answer's own tokens, as node-llama-cpp's LlamaChat does: punishing the prompt's
-      // would push a real model off the words of the question ("the capital of France is …").
-      const recent: Token[] = [];
-      const text = new TokenTextStream(this.model);
-      let answer = "";
-      let completionTokens = 0;
-      let firstTokenAt: number | undefined;
-      let stopReason: StopReason = "eos";
-      const tokens = sequence.evaluate(prompt.tokens.slice(reused), {
-        temperature: sampling.temperature,
-        topK: sampling.topK,
-        topP: sampling.topP,
-        seed: sampling.seed ?? undefined,
-        repeatPenalty:
-          sampling.repeatPenalty > 1
-            ? { penalty: sampling.repeatPenalty, punishTokens: () => recent.slice(-REPEAT_PENALTY_WINDOW) }
-            : undefined,
-      });
-      for await (const token of tokens) {
-        if (signal.aborted) {
-          stopReason = "aborted";
+      if (prepared.stopTokens.has(token)) break;
+      firstTokenAt ??= performance.now();
+      completionTokens++;
+      recent.push(token);
+      const piece = text.push(token);
+      if (piece) {
+        generated += piece;
+        const match = stops.push(piece);
+        if (match.text) {
+          answer += match.text;
+          yield { type: "delta", text: match.text };
+        }
+        if (match.stopped) {
+          stopReason = "stop";
           break;
         }
-        if (stopTokens.has(token)) break;
-        firstTokenAt ??= performance.now();
-        completionTokens++;
-        recent.push(token);
-        const delta = text.push(token);
-        if (delta) {
-          answer += delta;
-          yield { type: "delta", text: delta };
-        }
-        if (completionTokens >= sampling.maxTokens) {
-          stopReason = "maxTokens";
-          break;
-        }
-        if (sequence.nextTokenIndex + 1 >= sequence.contextSize) {
-          stopReason = "contextFull";
-          break;
-        }
+        if (grammar && isCompleteJson(generated)) break;
       }
-      const tail = text.flush();
+      if (completionTokens >= sampling.maxTokens) {
+        stopReason = "maxTokens";
+        break;
+      }
+      if (sequence.nextTokenIndex + 1 >= sequence.contextSize) {
+        stopReason = "contextFull";
+        break;
+      }
+    }
+    if (stopReason !== "stop") {
+      const match = stops.push(text.flush());
+      if (match.stopped) stopReason = "stop";
+      const tail = match.text + stops.flush();
       if (tail) {
         answer += tail;
         yield { type: "delta", text: tail };
       }
-      const ended = performance.now();
-      const stats: GenerationStats = {
-        promptTokens: prompt.tokens.length,
-        reusedPromptTokens: reused,
-        completionTokens,
-        timeToFirstTokenMs: round((firstTokenAt ?? ended) - started),
-        tokensPerSecond:
-          completionTokens > 1 && firstTokenAt !== undefined
-            ? round(((completionTokens - 1) * 1000) / (ended - firstTokenAt))
-            : 0,
-        totalMs: round(ended - started),
-        stopReason,
-        droppedMessages: prompt.droppedMessages,
-      };
-      yield { type: "end", text: answer, stats, adapterPath: slot.adapterPath };
-    } finally {
-      slot.pool.release(sequence);
-      await this.leave(slot);
     }
-  }
-
-  /** A generation left `slot`; a replaced slot is freed after its last one. */
-  private async leave(slot: ContextSlot): Promise<void> {
-    slot.users--;
-    if (slot.retired && slot.users === 0 && this.retiring.has(slot)) await this.free(slot);
+    const ended = performance.now();
+    const stats: GenerationStats = {
+      promptTokens: promptTokens.length,
+      reusedPromptTokens: reused,
+      completionTokens,
+      timeToFirstTokenMs: round((firstTokenAt ?? ended) - started),
+      tokensPerSecond:
+        completionTokens > 1 && firstTokenAt !== undefined
+          ? round(((completionTokens - 1) * 1000) / (ended - firstTokenAt))
+          : 0,
+      totalMs: round(ended - started),
+      stopReason,
+      droppedMessages: prepared.droppedMessages,
+    };
+    yield { type: "end", text: answer, stats, adapterPath: slot.adapterPath };
   }
 
   /** Collects a whole answer (for callers that do not stream). */
   async complete(
     request: GenerateRequest,
     signal?: AbortSignal,
-  ): Promise<{ text: string; stats: GenerationStats }> {
+  ): Promise<{ text: string; stats: GenerationStats; adapterPath: string | null }> {
     for await (const event of this.generate(request, signal)) {
-      if (event.type === "end") return { text: event.text, stats: event.stats };
+      if (event.type === "end")
+        return { text: event.text, stats: event.stats, adapterPath: event.adapterPath ?? null };
     }
     throw new EngineError("GENERATION_INCOMPLETE", "The generation ended without a result.");
   }
 
-  /** Stops running generations (they end as `aborted`), then frees the context and the model. Idempotent. */
+  /** Stops running generations (they end as `aborted`), then frees the contexts and the model. Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       this.closeController.abort(new EngineError("ENGINE_CLOSED", "The engine is closed."));
-      this.slot.pool.rejectWaiters(new EngineError("ENGINE_CLOSED", "The engine is closed."));
       await Promise.allSettled([...this.active, this.swapping]);
-      for (const slot of [...this.retiring]) await this.free(slot);
-      await this.slot.context.dispose();
+      await this.contexts.close();
       await this.model.dispose();
     })();
     return this.closing;
@@ -401,6 +449,28 @@ export class SaigaEngine {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+/**
+ * llama.cpp's penalties sampler over the answer's own tokens, as node-llama-cpp's LlamaChat does
+ * (punishing the prompt's would push a real model off the words of the question, "the capital of
+ * France is …"): logit / repeatPenalty, then logit -= count × frequencyPenalty + (count > 0) ×
+ * presencePenalty, which is OpenAI's formula. Undefined when all three are off.
+ */
+function penaltiesOf(
+  sampling: RequestSampling & SamplingOptions,
+  answerTokens: readonly Token[],
+): LlamaContextSequenceRepeatPenalty | undefined {
+  const presencePenalty = sampling.presencePenalty ?? 0;
+  const frequencyPenalty = sampling.frequencyPenalty ?? 0;
+  if (sampling.repeatPenalty <= 1 && presencePenalty === 0 && frequencyPenalty === 0) return undefined;
+  return {
+    penalty: sampling.repeatPenalty,
+    presencePenalty,
+    frequencyPenalty,
+    maxPunishTokens: REPEAT_PENALTY_WINDOW,
+    punishTokens: () => answerTokens.slice(-REPEAT_PENALTY_WINDOW),
+  };
 }
 
 /** The context of one slot: the engine's size, sequences and threads, with `adapterPath` applied. */

@@ -33,11 +33,15 @@ export interface AdapterFiles {
   fileOf(version: string): Promise<string>;
 }
 
-/** What the worker reports about each generation (metrics). */
+/**
+ * What the worker reports about each generation (metrics). `requestId` pairs a start with its
+ * end: `started` runs once per attempt that reaches the engine, `finished` or `failed` once per
+ * attempt that got past the cancellation check (also for ones that never started: skipped, failed early).
+ */
 export interface EngineWorkerObserver {
-  started?(job: { kind: string; waitedMs: number }): void;
-  finished?(result: GenerateResult & { kind: string }): void;
-  failed?(error: unknown): void;
+  started?(job: { kind: string; waitedMs: number; requestId: string }): void;
+  finished?(result: GenerateResult & { kind: string; requestId: string }): void;
+  failed?(error: unknown, job: { kind: string; requestId: string }): void;
 }
 
 /** Options of {@link EngineWorker}. */
@@ -116,11 +120,11 @@ export class EngineWorker {
         data.kind === "chat"
           ? await this.processChat(job, token, data, stream, abort)
           : await this.answerMessages(job, data, stream, abort);
-      observer?.finished?.({ ...result, kind: data.kind });
+      observer?.finished?.({ ...result, kind: data.kind, requestId });
       return result;
     } catch (error) {
       if (error instanceof DelayedError) throw error;
-      observer?.failed?.(error);
+      observer?.failed?.(error, { kind: data.kind, requestId });
       if (abort.aborted && abort.reason === CLOSING) throw error; // retried by another worker
       // A request that cannot succeed (too long, invalid) is not retried; readers get its code.
       const final = error instanceof SaigaError || (job.opts.attempts ?? 1) <= job.attemptsMade + 1;
@@ -273,6 +277,7 @@ export class EngineWorker {
     this.options.observer?.started?.({
       kind: (job.data as { kind?: string }).kind ?? "chat",
       waitedMs: Math.max(0, Date.now() - context.enqueuedAt),
+      requestId,
     });
     // A retried or taken-over job starts the text again: readers drop what they have.
     if (job.attemptsMade > 0 || job.stalledCounter > 0) stream.reset();

@@ -5,6 +5,7 @@ import { Worker, type Job } from "bullmq";
 import type { Redis } from "ioredis";
 import type { Config } from "../config/index.js";
 import type { Logger } from "../log/index.js";
+import { saigaMetrics } from "../metrics/saiga-metrics.js";
 import type { FeedbackStore } from "../store/feedback-store.js";
 import type { RedisKeys } from "../store/redis-keys.js";
 import type { AdapterRegistry } from "./adapter-registry.js";
@@ -51,7 +52,10 @@ export class TrainingWorker {
   private async process(job: Job, cancelled = new AbortController().signal): Promise<TrainingOutcome> {
     const data = trainingJobSchema.parse(job.data);
     const { redis, keys, config, log } = this.options;
-    if (await this.cancellation.isCancelled(job.id as string)) throw new Error("training cancelled");
+    if (await this.cancellation.isCancelled(job.id as string)) {
+      saigaMetrics().trainingRuns.inc({ outcome: "cancelled" });
+      throw new Error("training cancelled");
+    }
     const signal = AbortSignal.any([
       cancelled,
       AbortSignal.timeout(config.training.timeLimitMinutes * 60_000),
@@ -73,8 +77,12 @@ export class TrainingWorker {
       const { newestFeedback, ...result } = outcome;
       if (result.version) await redis.set(keys.training("last"), String(newestFeedback));
       log?.info({ jobId: job.id, ...result }, result.skipped ? "training skipped" : "training finished");
+      saigaMetrics().trainingRuns.inc({ outcome: result.skipped ? "skipped" : "trained" });
       return result;
     } catch (error) {
+      const byCancel = signal.aborted && signal.reason === CANCELLED;
+      saigaMetrics().trainingRuns.inc({ outcome: byCancel ? "cancelled" : "failed" });
+      if (!byCancel) saigaMetrics().countError("training", error);
       // Say why it stopped: cancelled, or over training.timeLimitMinutes.
       if (signal.aborted) {
         const reason: unknown = signal.reason;

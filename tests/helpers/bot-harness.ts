@@ -5,7 +5,7 @@ import { TokenStreamWriter } from "../../src/service/token-stream.js";
 import { FeedbackStore } from "../../src/store/feedback-store.js";
 import { GenerationRecords } from "../../src/store/generation-records.js";
 import { BotApiEmulator, type BotApiEmulatorOptions, type BotMessageView } from "./bot-api-emulator/index.js";
-import { PipelineClient, startWorker, type WorkerProcess } from "./pipeline-harness.js";
+import { PipelineClient, startNodeProcess, startWorker, type WorkerProcess } from "./pipeline-harness.js";
 
 export const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 
@@ -51,6 +51,21 @@ export class BotTestbed {
   ): Promise<WorkerProcess> {
     const ready = command === "engine" ? "engine worker serving" : "telegram gateway running";
     const process = await startWorker(REDIS_URL, this.client.prefix, this.env(extra), command, ready);
+    this.processes.push(process);
+    return process;
+  }
+
+  /**
+   * Starts a bot built on the framework, `node --import tsx <script>` (a path from the project
+   * root), against this emulator and Redis prefix, and waits until its log says `readyText`.
+   */
+  async startScript(
+    script: string,
+    readyText: string,
+    extra: Record<string, string> = {},
+  ): Promise<WorkerProcess> {
+    const env = { REDIS_URL, SAIGA_REDIS_PREFIX: this.client.prefix, ...this.env(extra) };
+    const process = await startNodeProcess(["--import", "tsx", script], env, readyText);
     this.processes.push(process);
     return process;
   }

@@ -23,6 +23,8 @@ export const WORKER_ENV = {
   SAIGA_QUEUE_LOCK_MS: "2000",
   SAIGA_QUEUE_BACKOFF_MS: "200",
   LOG_LEVEL: "info",
+  // Parallel test processes must not collide on ops.port 9464: each gets a free port (logged).
+  SAIGA_OPS_PORT: "0",
 };
 
 /** An engine worker child process. */
@@ -42,9 +44,25 @@ export async function startWorker(
   command: "engine" | "start" | "gateway" | "trainer" = "engine",
   readyText = "engine worker serving",
 ): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, [path.join(PROJECT_ROOT, "bin/saiga.js"), command], {
+  return startNodeProcess(
+    [path.join(PROJECT_ROOT, "bin/saiga.js"), command],
+    { REDIS_URL: redisUrl, SAIGA_REDIS_PREFIX: prefix, ...env },
+    readyText,
+  );
+}
+
+/**
+ * Starts `node <args>` in the project root with the workers' settings (WORKER_ENV, then `env`)
+ * and waits until its log says `readyText`: `saiga` itself, or a bot built on the framework.
+ */
+export async function startNodeProcess(
+  args: string[],
+  env: Record<string, string>,
+  readyText: string,
+): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, args, {
     cwd: PROJECT_ROOT,
-    env: { ...process.env, ...WORKER_ENV, REDIS_URL: redisUrl, SAIGA_REDIS_PREFIX: prefix, ...env },
+    env: { ...process.env, ...WORKER_ENV, ...env },
     stdio: ["ignore", "ignore", "pipe"],
   });
   let stderr = "";

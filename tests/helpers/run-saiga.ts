@@ -27,7 +27,8 @@ export function runSaiga(
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, ...args], {
       cwd: PROJECT_ROOT,
-      env: { ...base, SAIGA_DATA_DIR: TEST_DATA_DIR, ...env },
+      // A free ops port: parallel test processes must not collide on 9464.
+      env: { ...base, SAIGA_DATA_DIR: TEST_DATA_DIR, SAIGA_OPS_PORT: "0", ...env },
       stdio: ["pipe", "pipe", "pipe"],
     });
     let stdout = "";

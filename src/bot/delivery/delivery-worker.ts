@@ -5,6 +5,7 @@ import type { Api } from "grammy";
 import type { Redis } from "ioredis";
 import type { Config } from "../../config/index.js";
 import type { Logger } from "../../log/index.js";
+import { saigaMetrics } from "../../metrics/saiga-metrics.js";
 import type { GenerationClient } from "../../service/generation-client.js";
 import type { RedisKeys } from "../../store/redis-keys.js";
 import { deliverAnswer } from "./answer-delivery.js";
@@ -69,10 +70,14 @@ export class DeliveryWorker {
         abort.signal,
       );
       log?.info({ requestId: data.requestId, ...outcome }, "delivered");
+      saigaMetrics().telegramDeliveries.inc({ outcome: outcome.outcome });
       return { ...outcome };
     } catch (error) {
+      const permanent = isPermanentFailure(error);
+      // An abandoned delivery (gateway closing) is taken over: not an outcome.
+      if (!abort.signal.aborted) countFailedDelivery(permanent, error);
       // A user who blocked the bot will not read it on the next attempt either.
-      if (isPermanentFailure(error)) throw new UnrecoverableError((error as Error).message);
+      if (permanent) throw new UnrecoverableError((error as Error).message);
       throw error;
     } finally {
       this.running.delete(abort);
@@ -95,4 +100,11 @@ export class DeliveryWorker {
     })();
     return this.closing;
   }
+}
+
+/** A delivery attempt that failed: `refused` by Telegram for good (400/403), else `error` (retried). */
+function countFailedDelivery(permanent: boolean, error: unknown): void {
+  const metrics = saigaMetrics();
+  metrics.telegramDeliveries.inc({ outcome: permanent ? "refused" : "error" });
+  metrics.countError("delivery", error);
 }

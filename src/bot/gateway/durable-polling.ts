@@ -9,7 +9,7 @@ import {
   createUpdateFetcher,
   type RunnerHandle,
 } from "@grammyjs/runner";
-import type { Bot, Context } from "grammy";
+import { BotError, type Bot, type Context } from "grammy";
 import type { Update } from "grammy/types";
 import type { Logger } from "../../log/index.js";
 import { ALLOWED_UPDATES } from "./allowed-updates.js";
@@ -47,7 +47,9 @@ export async function startDurablePolling<C extends Context>(
       return updates;
     },
   });
-  // Handled, then out of the inbox; a failure is retried a few times, then left for the next start.
+  // Handled, then out of the inbox. A handler's error does not come here (the bot's error boundary
+  // logs it and the update counts as handled); what does is a failure before the handlers ran
+  // (the dedupe check in Redis): retried a few times, then left for the next start.
   const handleDurably = async (update: Update) => {
     for (let attempt = 1; ; attempt++) {
       try {
@@ -55,7 +57,10 @@ export async function startDurablePolling<C extends Context>(
         await inbox.done(update.update_id);
         return;
       } catch (error) {
-        log.error({ err: error, updateId: update.update_id, attempt }, "update handling failed");
+        log.error(
+          { err: error instanceof BotError ? error.error : error, updateId: update.update_id, attempt },
+          "update not handled; it will be handled again",
+        );
         if (attempt >= HANDLE_ATTEMPTS) return; // stays in the inbox: handled again on the next start
         await new Promise((resolve) => setTimeout(resolve, 500 * attempt));
       }

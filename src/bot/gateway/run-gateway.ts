@@ -1,56 +1,43 @@
-// Wires a whole gateway on a role's runtime: the bot and its services, the command menus, the
-// delivery worker, and updates by long polling or webhook. Used by `saiga gateway` and `saiga start`.
-import { GrammyError, HttpError, type Bot } from "grammy";
+// Wires a whole gateway on a role's runtime: the bot (with the builder's plugins) and its
+// services, the command menus, the delivery worker, and updates by long polling or webhook. Used
+// by `saiga gateway` and `saiga start`, and by bots built on the framework (examples/).
+import { GrammyError, HttpError, type Bot, type Context } from "grammy";
 import { SaigaError } from "../../errors/saiga-error.js";
 import type { ServiceRuntime } from "../../service/service-runtime.js";
-import { AdapterRegistry } from "../../training/adapter-registry.js";
-import { TrainingQueue } from "../../training/training-queue.js";
 import type { SaigaContext } from "../bot-context.js";
-import type { BotServices } from "../bot-services.js";
+import { botServicesOf } from "../bot-services.js";
 import { registerCommandMenus } from "../commands/command-menus.js";
-import { createSaigaBot } from "../create-saiga-bot.js";
-import { DeliveryQueue } from "../delivery/delivery-queue.js";
+import { createSaigaBot, type SaigaBotOptions } from "../create-saiga-bot.js";
 import { DeliveryWorker } from "../delivery/delivery-worker.js";
 import { startDurablePolling } from "./durable-polling.js";
 import { UpdateInbox } from "./update-inbox.js";
 import { startWebhookServer } from "./webhook-server.js";
 
 /** A running gateway. */
-export interface RunningGateway {
+export interface RunningGateway<C extends SaigaContext = SaigaContext> {
   /** The bot's @username. */
   username: string;
+  /** The bot, for calls of your own (`gateway.bot.api.sendMessage(…)`). */
+  bot: Bot<C>;
   /** Stops taking updates, abandons deliveries to whoever takes them over. Idempotent. */
   close(): Promise<void>;
 }
 
-/** The bot's services on a role's runtime. */
-export function botServicesOf(runtime: ServiceRuntime): BotServices {
-  const { config, log, redis, keys } = runtime;
-  const deliveries = new DeliveryQueue(redis, keys);
-  const training = new TrainingQueue(redis, keys);
-  runtime.onClose(() => Promise.all([deliveries.close(), training.close()]));
-  return {
-    config,
-    log,
-    redis,
-    keys,
-    store: runtime.chats,
-    generation: runtime.generation,
-    deliveries,
-    limits: runtime.limits,
-    feedback: runtime.feedback,
-    records: runtime.records,
-    dedupe: runtime.dedupe,
-    training,
-    registry: AdapterRegistry.fromConfig(config, redis, keys, log),
-  };
-}
-
-/** Starts the Telegram gateway on `runtime`'s Redis. */
-export async function runGateway(runtime: ServiceRuntime): Promise<RunningGateway> {
+/**
+ * Starts the Telegram gateway on `runtime`'s Redis: the standard bot plus `options` (your
+ * plugins and their menu entries).
+ *
+ * ```ts
+ * const gateway = await runGateway(runtime, { plugins: [dice], commands: [diceMenuEntry] });
+ * ```
+ */
+export async function runGateway<C extends SaigaContext = SaigaContext>(
+  runtime: ServiceRuntime,
+  options: SaigaBotOptions<C> = {},
+): Promise<RunningGateway<C>> {
   const { config, log, redis, keys } = runtime;
   const services = botServicesOf(runtime);
-  const bot = createSaigaBot(services);
+  const bot = createSaigaBot(services, options);
   let worker: DeliveryWorker | undefined;
   let stopUpdates: (() => Promise<void>) | undefined;
   const shutDown = async () => {
@@ -59,7 +46,7 @@ export async function runGateway(runtime: ServiceRuntime): Promise<RunningGatewa
   };
   try {
     await initBot(bot, config.telegram.apiRoot);
-    await registerCommandMenus(bot.api, log);
+    await registerCommandMenus(bot.api, log, options.commands);
     worker = new DeliveryWorker({
       api: bot.api,
       connection: runtime.blockingConnection("deliveries"),
@@ -87,6 +74,7 @@ export async function runGateway(runtime: ServiceRuntime): Promise<RunningGatewa
   let closing: Promise<void> | undefined;
   return {
     username: bot.botInfo.username,
+    bot,
     close() {
       closing ??= shutDown();
       return closing;
@@ -95,7 +83,7 @@ export async function runGateway(runtime: ServiceRuntime): Promise<RunningGatewa
 }
 
 /** getMe, with the two ways it fails at start-up said plainly. */
-async function initBot(bot: Bot<SaigaContext>, apiRoot: string): Promise<void> {
+async function initBot<C extends Context>(bot: Bot<C>, apiRoot: string): Promise<void> {
   try {
     await bot.init();
   } catch (error) {

@@ -1,10 +1,11 @@
 // Webhook mode: Telegram posts updates to telegram.webhook.url; this HTTP server (behind TLS)
 // hands them to grammY's webhookCallback, which checks the secret token. An update is answered
-// 200 only after it was enqueued, so a failure (500) makes Telegram deliver it again. Any number
-// of gateways can serve the same URL behind a load balancer.
+// 200 only after it was handled, so a failure before the handlers ran (500: the dedupe check in
+// Redis) makes Telegram deliver it again; a handler's own error was logged by the bot's error
+// boundary and counts as handled (200). Any number of gateways can serve the same URL behind a
+// load balancer.
 import http from "node:http";
-import type { Bot, Context } from "grammy";
-import { webhookCallback } from "grammy";
+import { BotError, webhookCallback, type Bot, type Context } from "grammy";
 import type { Config } from "../../config/index.js";
 import { ConfigError } from "../../config/index.js";
 import type { Logger } from "../../log/index.js";
@@ -47,7 +48,8 @@ export async function startWebhookServer<C extends Context>(
       return;
     }
     handle(request, response).catch((error: unknown) => {
-      log.error({ err: error }, "webhook update failed; Telegram will deliver it again");
+      const [err, updateId] = error instanceof BotError ? [error.error, error.ctx.update.update_id] : [error];
+      log.error({ err, updateId }, "update not handled; Telegram will deliver it again");
       if (!response.headersSent) response.writeHead(500);
       response.end();
     });

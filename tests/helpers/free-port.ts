@@ -1,0 +1,11 @@
+// A TCP port that is free on 127.0.0.1 right now: for servers whose URL must be known before they
+// listen (a webhook registers its URL with the Bot API).
+import net from "node:net";
+
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as net.AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
