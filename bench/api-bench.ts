@@ -16,7 +16,14 @@ import { EngineWorker } from "../src/service/engine-worker.js";
 import type { GenerationBackend } from "../src/service/generation-backend.js";
 import { createServiceRuntime, type ServiceRuntime } from "../src/service/service-runtime.js";
 import { deleteKeys } from "../tests/helpers/delete-keys.js";
-import { machineInfo, markdownTable, updateBenchmarksDoc, writeResult } from "./bench-report.js";
+import {
+  machineInfo,
+  markdownTable,
+  percentile,
+  round,
+  updateBenchmarksDoc,
+  writeResult,
+} from "./bench-report.js";
 import { NullEngine } from "./null-engine.js";
 import { BENCH_DIR, syntheticModel } from "./synthetic-model.js";
 
@@ -139,14 +146,6 @@ class ApiStack {
     await deleteKeys(this.runtime.redis, `*${this.prefix}*`);
     await this.runtime.close();
   }
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN);
-}
-function round(value: number): number {
-  return Math.round(value * 100) / 100;
 }
 
 /** Added time to first token: the API and the service alternately, one request at a time. */

@@ -9,7 +9,7 @@ import {
   physicalCoreCount,
   type ThreadCalibration,
 } from "../src/engine/index.js";
-import { machineInfo, markdownTable, updateBenchmarksDoc, writeResult } from "./bench-report.js";
+import { machineInfo, markdownTable, round, updateBenchmarksDoc, writeResult } from "./bench-report.js";
 import { BENCH_DIR, syntheticModel } from "./synthetic-model.js";
 
 type Threads = number | "llama-default";
@@ -97,9 +97,6 @@ async function measure(
 
 function mean(values: number[]): number {
   return values.reduce((a, b) => a + b, 0) / values.length;
-}
-function round(value: number): number {
-  return Math.round(value * 10) / 10;
 }
 function ratio(a: number, b: number): number {
   return Number((a / b).toFixed(2));

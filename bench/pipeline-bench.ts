@@ -18,7 +18,14 @@ import { readTokenStream } from "../src/service/token-stream.js";
 import { ChatStore } from "../src/store/chat-store.js";
 import { createRedis } from "../src/store/redis-connection.js";
 import { RedisKeys } from "../src/store/redis-keys.js";
-import { machineInfo, markdownTable, updateBenchmarksDoc, writeResult } from "./bench-report.js";
+import {
+  machineInfo,
+  markdownTable,
+  percentile,
+  round,
+  updateBenchmarksDoc,
+  writeResult,
+} from "./bench-report.js";
 import { NullEngine } from "./null-engine.js";
 import { BENCH_DIR, syntheticModel } from "./synthetic-model.js";
 
@@ -85,14 +92,6 @@ class Pipeline {
       [...this.readers, this.redis, this.workerConnection].map((r) => r.quit().catch(() => undefined)),
     );
   }
-}
-
-function percentile(values: number[], p: number): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return round(sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN);
-}
-function round(value: number): number {
-  return Math.round(value * 100) / 100;
 }
 
 async function createEngine(modelPath: string, reusePrefix: boolean): Promise<SaigaEngine> {

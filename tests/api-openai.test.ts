@@ -202,6 +202,24 @@ describe("saiga api with the openai SDK (demo model)", () => {
     expect(first.choices[0]?.message.content).toBe(second.choices[0]?.message.content);
   });
 
+  it("gives the same n = 2 texts twice for the same seed, each choice its own", async () => {
+    const seeded = async () => {
+      const completion = await openai.chat.completions.create({
+        model: "saiga",
+        messages: user("Two random answers"),
+        temperature: 1,
+        seed: 99,
+        n: 2,
+        max_tokens: 16,
+      });
+      return completion.choices.map((choice) => choice.message.content);
+    };
+    const first = await seeded();
+    expect(await seeded()).toEqual(first);
+    // Choice i samples with seed + i.
+    expect(first[0]).not.toBe(first[1]);
+  });
+
   it("sends the usage as the last chunk with stream_options.include_usage", async () => {
     const { chunks, texts } = await readChatStream(
       await openai.chat.completions.create({

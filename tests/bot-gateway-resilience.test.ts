@@ -2,20 +2,12 @@
 // killed with SIGKILL in the middle of a burst, whose replacement answers every message once.
 // `saiga gateway` and `saiga engine` run as separate child processes against the Bot API
 // emulator and a real Redis.
-import net from "node:net";
+import { freePort } from "./helpers/free-port.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { textsRu } from "../src/bot/i18n/texts-ru.js";
 import { requestIdOf as requestIdOfAnswer } from "../src/service/protocol/generate-job.js";
 import { BotTestbed, pause, requestIdOf, waitUntil } from "./helpers/bot-harness.js";
 import type { WorkerProcess } from "./helpers/pipeline-harness.js";
-
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe("webhook mode", () => {
   const secret = "webhook-secret-0123456789";

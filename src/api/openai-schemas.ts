@@ -43,7 +43,13 @@ const samplingParameters = {
   max_tokens: z.number().int().min(1).nullish(),
   temperature: z.number().min(0).max(2).nullish(),
   top_p: z.number().gt(0).max(1).nullish(),
-  seed: z.number().int().min(0).max(Number.MAX_SAFE_INTEGER).nullish(),
+  /** Choice i of `n` samples with seed + i (serve-generation.ts). */
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(Number.MAX_SAFE_INTEGER - MAX_CHOICES)
+    .nullish(),
   stop,
   n: z.number().int().min(1).max(MAX_CHOICES).nullish(),
   presence_penalty: penalty,

@@ -64,12 +64,11 @@ export async function serveGeneration(
   services.shutdown.addEventListener("abort", onShutdown, { once: true });
   const startedAt = Date.now();
   try {
-    run.ids = await services.generation.submit({
-      ...spec.job,
-      adapter,
-      n: spec.n,
-      userId: spec.caller.userId,
-    });
+    run.ids = await submitChoices(
+      services.generation,
+      { ...spec.job, adapter, userId: spec.caller.userId },
+      spec.n,
+    );
     if (services.shutdown.aborted) run.abort(SHUTTING_DOWN);
     const response = new ResponseWriter(spec, run);
     if (spec.stream) await response.stream(reply);
@@ -107,6 +106,25 @@ export async function serveGeneration(
       "api generation",
     );
   }
+}
+
+/**
+ * Queues the request's `n` jobs. With a seed, choice i samples with seed + i: the same request
+ * gives the same texts again, and its choices still differ from each other.
+ */
+async function submitChoices(
+  generation: ApiServices["generation"],
+  request: Omit<SubmitRequest, "n">,
+  n: number,
+): Promise<string[]> {
+  const seed = request.sampling?.seed;
+  if (n === 1 || seed === undefined || seed === null) return generation.submit({ ...request, n });
+  const ids = await Promise.all(
+    Array.from({ length: n }, (_, choice) =>
+      generation.submit({ ...request, sampling: { ...request.sampling, seed: seed + choice } }),
+    ),
+  );
+  return ids.flat();
 }
 
 /** The jobs of one request: which ended, and cancelling the rest. */
