@@ -25,6 +25,7 @@ export {
   InvalidConversationError,
   PromptTooLongError,
   ChatFormatMismatchError,
+  InvalidResponseFormatError,
   DEMO_MODEL_NOTICE,
   type SaigaEngineOptions,
   type GenerateRequest,
@@ -34,6 +35,9 @@ export {
   type GenerationEvent,
   type GenerationStats,
   type StopReason,
+  type AdapterContextInfo,
+  type RequestSampling,
+  type ResponseFormat,
 } from "./engine/index.js";
 export { readGguf, writeGguf, writeDemoModel, describeModel } from "./gguf/index.js";
 export {
@@ -119,3 +123,18 @@ export {
   type OpsServer,
 } from "./metrics/index.js";
 export { engineMetricsObserver } from "./service/engine-metrics-observer.js";
+export {
+  createApiServer,
+  runApi,
+  ApiKeys,
+  hashApiKey,
+  newApiKey,
+  ModelCatalog,
+  OpenAIError,
+  ACTIVE_MODEL_ID,
+  chatCompletionRequestSchema,
+  completionRequestSchema,
+  type ApiServerOptions,
+  type RunningApi,
+  type CatalogModel,
+} from "./api/index.js";

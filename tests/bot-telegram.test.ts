@@ -385,6 +385,9 @@ describe("admin commands", () => {
     await bed.waitForText(ADMIN_ID, /лимит пользователя \d+: 1 токенов/);
     bed.emulator.sendMessage({ from: target, text: "Ещё вопрос" });
     await bed.waitForText(target.id, /Дневной лимит исчерпан \(\d+ из 1 токенов\)/);
+    // API callers sit in the same limits store, under api:<key name>.
+    bed.emulator.sendMessage({ from: admin, text: "/quota api:webui 500" });
+    await bed.waitForText(ADMIN_ID, /лимит пользователя api:webui: 500 токенов/);
 
     bed.emulator.sendMessage({ from: admin, text: "/adapters" });
     await bed.waitForText(ADMIN_ID, new RegExp(textsRu.noAdapters));

@@ -253,6 +253,8 @@ describe("saiga --help", () => {
     [["model"]],
     [["model", "make-demo"]],
     [["model", "info"]],
+    [["api"]],
+    [["api", "key"]],
   ])("documents %j", async (command) => {
     const run = await runSaiga([...command, "--help"]);
     expect(run.code).toBe(0);
@@ -273,6 +275,7 @@ describe("saiga --help", () => {
       "chat",
       "prompt",
       "model",
+      "api",
     ])
       expect(run.stdout).toMatch(new RegExp(`^\\s+${command}\\b`, "m"));
   });

@@ -29,8 +29,11 @@ describe("loadConfig", () => {
         SAIGA_GENERATION_SEED: "7",
         SAIGA_MODEL_THREADS: "3",
         SAIGA_MODEL_CHAT_FORMAT: "llama3",
+        // "null" turns off a setting that may be null, whatever the kind of its default
+        SAIGA_TRAINING_SCHEDULE: "null",
       },
     });
+    expect(config.training.schedule).toBeNull();
     expect(config.telegram).toMatchObject({
       token: "123456:secret",
       apiRoot: "http://127.0.0.1:8081",

@@ -2,7 +2,6 @@
 // runtime, the role that runs it, and the key helpers `saiga api key` uses.
 export { createApiServer, type ApiServerOptions } from "./create-api-server.js";
 export { runApi, type RunningApi } from "./run-api.js";
-export { ApiListenError } from "./api-listen-error.js";
 export { ApiKeys, hashApiKey, newApiKey, type ApiCaller, type CallerLimitSettings } from "./api-keys.js";
 export { ACTIVE_MODEL_ID, ModelCatalog, baseModelId, type CatalogModel } from "./model-catalog.js";
 export { OpenAIError, type OpenAIErrorBody, type OpenAIErrorType } from "./openai-error.js";

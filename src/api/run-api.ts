@@ -1,10 +1,10 @@
 // The API role: the HTTP API listening on `api.host`:`api.port` on a role's runtime, until
 // closed. Used by `saiga api` and by `saiga start` when `api.enabled`. It logs "api listening"
 // with its URL, so that a caller that asked for port 0 finds the real one.
-import type { AddressInfo } from "node:net";
+import { setMaxListeners } from "node:events";
 import type { FastifyInstance } from "fastify";
 import type { ServiceRuntime } from "../service/service-runtime.js";
-import { ApiListenError } from "./api-listen-error.js";
+import { listenHttp } from "../metrics/listen-http.js";
 import { createApiServer } from "./create-api-server.js";
 
 /** A listening API. */
@@ -21,21 +21,16 @@ export interface RunningApi {
 
 /**
  * Starts the API.
- * @throws {ApiListenError} the port is in use or the host cannot be bound
+ * @throws {HttpListenError} the port is in use (`API_PORT_IN_USE`) or the host cannot be bound
  */
 export async function runApi(runtime: ServiceRuntime): Promise<RunningApi> {
   const { config, log } = runtime;
   const { host, port } = config.api;
   const shutdown = new AbortController();
+  // Every running request listens for a forced shutdown: many at once is normal, not a leak.
+  setMaxListeners(0, shutdown.signal);
   const app = createApiServer(runtime, { shutdown: shutdown.signal });
-  try {
-    await app.listen({ host, port });
-  } catch (error) {
-    await app.close().catch(() => undefined);
-    throw new ApiListenError(host, port, error);
-  }
-  const address = app.server.address() as AddressInfo;
-  const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+  const url = await listenHttp(app, { host, port, section: "api" });
   log.info({ url, keys: config.api.keys.length }, "api listening");
   let closing: Promise<void> | undefined;
   return {

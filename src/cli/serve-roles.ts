@@ -83,7 +83,9 @@ export async function serveRoles(command: Command, roles: Roles): Promise<void> 
       embedded: roles.embeddedRedis,
     });
     // One runtime for the roles of this process: they share its connections and stores.
-    const runtime = createServiceRuntime(config, redis.url, log, { name: processName(roles, gatewayOn) });
+    const runtime = createServiceRuntime(config, redis.url, log, {
+      name: processName(roles, gatewayOn, apiOn),
+    });
     health.checkRedisWith(() => redisReachable(runtime.redis));
     if (roles.engine || gatewayOn || apiOn) {
       saigaMetrics().countQueueWith(() => generateQueueCounts(runtime));
@@ -179,12 +181,12 @@ async function generateQueueCounts(runtime: ServiceRuntime) {
 }
 
 /** The process's name in Redis' CLIENT LIST: its roles. */
-function processName(roles: Roles, gatewayOn: boolean): string {
+function processName(roles: Roles, gatewayOn: boolean, apiOn: boolean): string {
   const names = [
     roles.engine && "engine",
     gatewayOn && "gateway",
     roles.trainer !== false && "trainer",
-    roles.api === true && "api",
+    apiOn && "api",
   ];
   return names.filter(Boolean).join("+") || "saiga";
 }

@@ -87,9 +87,9 @@ function parseEnvValue(text: string, defaultValue: unknown): unknown {
 
 function parseScalar(text: string, defaultValue: unknown): unknown {
   const numberLike = typeof defaultValue === "number" || defaultValue === null || defaultValue === "auto";
-  if (defaultValue === null && (text === "" || text === "null")) return null;
-  // A number setting that may be null (ops.port): the schema judges whether null is allowed.
-  if (typeof defaultValue === "number" && text === "null") return null;
+  if (defaultValue === null && text === "") return null;
+  // Any setting that may be null (ops.port, training.schedule): the schema judges whether null is allowed.
+  if (text === "null") return null;
   if (typeof defaultValue === "boolean") {
     if (/^(true|1|yes|on)$/i.test(text)) return true;
     if (/^(false|0|no|off)$/i.test(text)) return false;

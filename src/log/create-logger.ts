@@ -33,6 +33,7 @@ const REDACT_PATHS = [
   "telegram.webhook.secretToken",
   "*.telegram.webhook.secretToken",
   "headers.authorization",
+  "*.headers.authorization",
 ];
 
 /** Creates the logger every part of saiga-bot writes to. */

@@ -15,4 +15,4 @@ export { ProcessHealth } from "./process-health.js";
 export { redisReachable } from "./redis-reachable.js";
 export { registerOpsRoutes, type OpsRoutesOptions } from "./register-ops-routes.js";
 export { startOpsServer, type OpsServer, type OpsServerOptions } from "./ops-server.js";
-export { OpsListenError } from "./ops-listen-error.js";
+export { HttpListenError, listenHttp, type ListenSettings } from "./listen-http.js";

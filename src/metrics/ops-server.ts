@@ -1,10 +1,9 @@
 // The health and metrics server every serving role runs (`ops.host`:`ops.port`): a small Fastify
 // app with `GET /health` and `GET /metrics`. It logs "ops server listening" with its URL, so a
 // caller that asked for port 0 finds the real one.
-import type { AddressInfo } from "node:net";
 import Fastify from "fastify";
 import type { Logger } from "../log/index.js";
-import { OpsListenError } from "./ops-listen-error.js";
+import { listenHttp } from "./listen-http.js";
 import { registerOpsRoutes, type OpsRoutesOptions } from "./register-ops-routes.js";
 
 /** Options of {@link startOpsServer}. */
@@ -26,20 +25,18 @@ export interface OpsServer {
 
 /**
  * Starts listening.
- * @throws {OpsListenError} the port is in use (`OPS_PORT_IN_USE`) or the host cannot be bound.
+ * @throws {HttpListenError} the port is in use (`OPS_PORT_IN_USE`) or the host cannot be bound.
  */
 export async function startOpsServer(options: OpsServerOptions): Promise<OpsServer> {
   const { host, port, log } = options;
   const app = Fastify({ logger: false });
   registerOpsRoutes(app, options);
-  try {
-    await app.listen({ host, port });
-  } catch (error) {
-    await app.close().catch(() => undefined);
-    throw new OpsListenError(host, port, error);
-  }
-  const address = app.server.address() as AddressInfo;
-  const url = `http://${address.family === "IPv6" ? `[${address.address}]` : address.address}:${address.port}`;
+  const url = await listenHttp(app, {
+    host,
+    port,
+    section: "ops",
+    portHint: "0 for a random one, or null to turn the health and metrics server off",
+  });
   log.info({ url }, "ops server listening");
   let closing: Promise<void> | undefined;
   return {

@@ -10,6 +10,9 @@ import { describeAdapter } from "../../training/describe-adapter.js";
 import { registerAdminMenu, type MenuCommand } from "./command-menus.js";
 import { STANDARD_COMMANDS } from "./standard-commands.js";
 
+/** Whom /ban and /quota act on: a numeric Telegram user id, or an API key's caller (`api:<name>`). */
+const LIMITED_ID = /^(\d+|api:[\w.-]+)$/;
+
 /** The admin commands; `menuCommands` are the builder's, added to each admin's menu. */
 export function adminCommands(menuCommands: readonly MenuCommand[] = []): Composer<SaigaContext> {
   const composer = new Composer<SaigaContext>();
@@ -36,7 +39,7 @@ export function adminCommands(menuCommands: readonly MenuCommand[] = []): Compos
   composer.command(["ban", "unban"], async (ctx) => {
     const { services, t } = ctx.saiga;
     const userId = ctx.match.trim();
-    if (!/^\d+$/.test(userId)) {
+    if (!LIMITED_ID.test(userId)) {
       await ctx.reply(t.banUsage);
       return;
     }
@@ -49,8 +52,8 @@ export function adminCommands(menuCommands: readonly MenuCommand[] = []): Compos
 
   composer.command("quota", async (ctx) => {
     const { services, t } = ctx.saiga;
-    const match = /^(\d+)\s+(\d+)$/.exec(ctx.match.trim());
-    if (!match) {
+    const match = /^(\S+)\s+(\d+)$/.exec(ctx.match.trim());
+    if (!match || !LIMITED_ID.test(match[1] as string)) {
       await ctx.reply(t.quotaUsage);
       return;
     }

@@ -61,7 +61,7 @@ export const textsEn: Texts = {
       `Model: ${s.model ?? "—"}`,
       `Adapter: ${s.adapter ?? "none (base model)"}`,
     ].join("\n"),
-  banUsage: "Usage: /ban ID or /unban ID (a numeric Telegram user id).",
+  banUsage: "Usage: /ban ID or /unban ID (a numeric Telegram user id, or api:NAME for an API key).",
   banned: (id, already) => (already ? `User ${id} is already banned.` : `User ${id} is banned.`),
   unbanned: (id, was) => (was ? `User ${id} is unbanned.` : `User ${id} was not banned.`),
   quotaUsage: "Usage: /quota ID N — a user's daily token limit (0 = no limit).",

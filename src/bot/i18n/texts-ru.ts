@@ -63,7 +63,8 @@ export const textsRu: Texts = {
       `Модель: ${s.model ?? "—"}`,
       `Адаптер: ${s.adapter ?? "нет (базовая модель)"}`,
     ].join("\n"),
-  banUsage: "Использование: /ban ID или /unban ID (числовой id пользователя Telegram).",
+  banUsage:
+    "Использование: /ban ID или /unban ID (числовой id пользователя Telegram или api:ИМЯ для ключа API).",
   banned: (id, already) =>
     already ? `Пользователь ${id} уже заблокирован.` : `Пользователь ${id} заблокирован.`,
   unbanned: (id, was) =>
