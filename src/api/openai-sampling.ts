@@ -23,6 +23,20 @@ export function samplingOf(body: SamplingParameters): RequestSampling {
   return Object.fromEntries(Object.entries(sampling).filter(([, value]) => value !== undefined));
 }
 
+/** What chat and text completions share: the model, the choices, streaming, sampling and stop strings. */
+export function commonSpecOf(
+  body: SamplingParameters &
+    Pick<ChatCompletionRequest & CompletionRequest, "model" | "n" | "stream" | "stream_options" | "stop">,
+) {
+  return {
+    model: body.model,
+    n: body.n ?? 1,
+    stream: body.stream === true,
+    includeUsage: body.stream_options?.include_usage === true,
+    job: { sampling: samplingOf(body), stop: stopStringsOf(body.stop) },
+  };
+}
+
 /** `stop` as a list (OpenAI takes a string or a list). */
 export function stopStringsOf(stop: string | string[] | null | undefined): string[] {
   if (stop === null || stop === undefined) return [];

@@ -4,7 +4,7 @@ import type { FastifyInstance } from "fastify";
 import type { ChatMessage } from "../../engine/chat-message.js";
 import type { ResponseFormat } from "../../engine/response-format.js";
 import type { CompletionShape } from "../completion-shape.js";
-import { samplingOf, stopStringsOf } from "../openai-sampling.js";
+import { commonSpecOf } from "../openai-sampling.js";
 import { chatCompletionRequestSchema, contentText, type ChatCompletionRequest } from "../openai-schemas.js";
 import { serveGeneration, type ApiServices } from "../serve-generation.js";
 
@@ -37,17 +37,14 @@ export function registerChatCompletions(app: FastifyInstance, services: ApiServi
     { schema: { body: chatCompletionRequestSchema } },
     async (request, reply) => {
       const body = request.body as ChatCompletionRequest;
+      const common = commonSpecOf(body);
       await serveGeneration(services, request, reply, {
+        ...common,
         caller: request.caller,
-        model: body.model,
-        n: body.n ?? 1,
-        stream: body.stream === true,
-        includeUsage: body.stream_options?.include_usage === true,
         shape: CHAT_COMPLETION_SHAPE,
         job: {
+          ...common.job,
           messages: body.messages.map(messageOf),
-          sampling: samplingOf(body),
-          stop: stopStringsOf(body.stop),
           responseFormat: responseFormatOf(body.response_format),
         },
       });

@@ -1,7 +1,7 @@
 // `POST /v1/completions`: a raw prompt continued as it is (no chat template), whole or streamed.
 import type { FastifyInstance } from "fastify";
 import type { CompletionShape } from "../completion-shape.js";
-import { samplingOf, stopStringsOf } from "../openai-sampling.js";
+import { commonSpecOf } from "../openai-sampling.js";
 import { completionRequestSchema, type CompletionRequest } from "../openai-schemas.js";
 import { serveGeneration, type ApiServices } from "../serve-generation.js";
 
@@ -20,17 +20,14 @@ export const TEXT_COMPLETION_SHAPE: CompletionShape = {
 export function registerCompletions(app: FastifyInstance, services: ApiServices): void {
   app.post("/v1/completions", { schema: { body: completionRequestSchema } }, async (request, reply) => {
     const body = request.body as CompletionRequest;
+    const common = commonSpecOf(body);
     await serveGeneration(services, request, reply, {
+      ...common,
       caller: request.caller,
-      model: body.model,
-      n: body.n ?? 1,
-      stream: body.stream === true,
-      includeUsage: body.stream_options?.include_usage === true,
       shape: TEXT_COMPLETION_SHAPE,
       job: {
+        ...common.job,
         prompt: typeof body.prompt === "string" ? body.prompt : (body.prompt[0] as string),
-        sampling: samplingOf(body),
-        stop: stopStringsOf(body.stop),
       },
     });
     return reply;
