@@ -10,9 +10,10 @@ import tseslint from "typescript-eslint";
  * service layer and not on each other, nothing imports the CLI. src/index.ts (the public entry) and
  * tests/, bench/, examples/ may import anything.
  */
-const BASE = ["errors", "log", "gguf", "metrics", "config"];
+const BASE = ["errors", "log", "gguf", "metrics", "config", "files"];
 const MAY_IMPORT = {
   errors: [],
+  files: ["errors"],
   gguf: ["errors"],
   log: ["errors"],
   config: ["errors", "log"],
@@ -20,10 +21,11 @@ const MAY_IMPORT = {
   engine: ["errors", "log", "gguf", "config"],
   store: [...BASE, "engine"],
   service: [...BASE, "engine", "store"],
-  training: [...BASE, "engine", "store", "service"],
-  bot: [...BASE, "engine", "store", "service", "training"],
-  api: [...BASE, "engine", "store", "service", "training"],
-  cli: [...BASE, "engine", "store", "service", "training", "bot", "api"],
+  eval: [...BASE, "engine", "store", "service"],
+  training: [...BASE, "engine", "store", "service", "eval"],
+  bot: [...BASE, "engine", "store", "service", "eval", "training"],
+  api: [...BASE, "engine", "store", "service", "eval", "training"],
+  cli: [...BASE, "engine", "store", "service", "eval", "training", "bot", "api"],
 };
 
 /** One `import-x/no-restricted-paths` zone per layer: everything in src/ but what it may import. */

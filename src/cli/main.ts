@@ -17,6 +17,8 @@ import { trainCommand } from "./commands/train-command.js";
 import { trainerCommand } from "./commands/trainer-command.js";
 import { adaptersCommand } from "./commands/adapters-command.js";
 import { apiCommand } from "./commands/api-command.js";
+import { dataCommand } from "./commands/data-command.js";
+import { evalCommand } from "./commands/eval-command.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -47,6 +49,8 @@ export function buildProgram(): Command {
   program.addCommand(datasetCommand());
   program.addCommand(trainCommand());
   program.addCommand(trainerCommand());
+  program.addCommand(evalCommand());
+  program.addCommand(dataCommand());
   program.addCommand(adaptersCommand());
   exitOverrideAll(program.commands);
   return program;

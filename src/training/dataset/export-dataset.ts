@@ -7,7 +7,7 @@ import type { FeedbackRecord } from "../../store/index.js";
 import { buildDataset, type BuildDatasetOptions } from "./build-dataset.js";
 import type { DatasetManifest } from "./dataset-manifest.js";
 import { ExampleTokenizer, type TokenizeOptions } from "./example-tokenizer.js";
-import { writeJsonLines } from "./json-lines.js";
+import { writeJsonLines } from "../../files/json-lines.js";
 import { writeSaigaJsonl } from "./saiga-jsonl.js";
 
 /** File names inside an exported dataset folder. */

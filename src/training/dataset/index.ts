@@ -19,7 +19,7 @@ export {
   type DatasetEntry,
 } from "./build-dataset.js";
 export { readSaigaJsonl, parseSaigaJsonl, writeSaigaJsonl } from "./saiga-jsonl.js";
-export { writeJsonLines } from "./json-lines.js";
+export { writeJsonLines } from "../../files/json-lines.js";
 export { tokenizedExampleSchema, type TokenizedExample } from "./tokenized-example.js";
 export {
   ExampleTokenizer,

@@ -4,7 +4,7 @@
 import { readFile } from "node:fs/promises";
 import type { ZodIssue } from "zod";
 import { DatasetError } from "./dataset-error.js";
-import { writeJsonLines } from "./json-lines.js";
+import { writeJsonLines } from "../../files/json-lines.js";
 import { saigaExampleSchema, type SaigaExample } from "./saiga-example.js";
 
 /** Problems listed in one error before the rest are only counted. */

@@ -1,0 +1,6 @@
+// placeholder: being written (issue 12)
+import { Command } from "commander";
+
+export function dataSelfInstructCommand(): Command {
+  return new Command("self-instruct").description("(being written)");
+}
