@@ -1,6 +1,14 @@
 // `saiga adapters list|activate|rollback`: the LoRA adapter registry. Activation and rollback
 // reach every engine at once (they hot-swap; answers in progress finish on the old adapter).
+import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
+import path from "node:path";
 import { Command } from "commander";
+import type { Config } from "../../config/index.js";
+import { modelsDirOf } from "../../engine/create-engine.js";
+import { resolveModelPath } from "../../engine/resolve-model-path.js";
+import { SaigaError } from "../../errors/saiga-error.js";
+import type { NewAdapter } from "../../training/adapter-registry.js";
 import { describeAdapter } from "../../training/describe-adapter.js";
 import { withRegistry } from "../with-registry.js";
 
@@ -49,5 +57,51 @@ export function adaptersCommand(): Command {
         );
       }),
     );
+  adapters
+    .command("add")
+    .description(
+      "Register an adapter trained by `saiga train --dataset` as a candidate version (not active): " +
+        "it gets a version id, its bytes go to Redis for every engine, and `saiga eval answers " +
+        "--adapter VERSION` or the API's `model` can use it before `activate`.",
+    )
+    .argument(
+      "<path>",
+      "the --out folder of `saiga train --dataset` (adapter.gguf, metrics.json), or a .gguf",
+    )
+    .option("--json", "print the new manifest as JSON")
+    .action((target: string, options: { json?: boolean }, command: Command) =>
+      withRegistry(command, async ({ config, registry }) => {
+        const manifest = await registry.register(await trainedAdapterAt(target, config));
+        process.stdout.write(
+          options.json
+            ? JSON.stringify(manifest, null, 2) + "\n"
+            : `${manifest.version} registered as a candidate\n`,
+        );
+      }),
+    );
   return adapters;
+}
+
+/** The adapter file and the metrics `saiga train --dataset` wrote at `target`, on the configured model. */
+async function trainedAdapterAt(target: string, config: Config): Promise<NewAdapter> {
+  const folder = target.endsWith(".gguf") ? path.dirname(target) : target;
+  const adapterFile = target.endsWith(".gguf") ? target : path.join(target, "adapter.gguf");
+  if (!existsSync(adapterFile)) {
+    throw new SaigaError(
+      "ADAPTER_NOT_FOUND",
+      `${adapterFile} does not exist: give the --out folder of saiga train.`,
+    );
+  }
+  const metricsFile = path.join(folder, "metrics.json");
+  const metrics = existsSync(metricsFile)
+    ? (JSON.parse(await readFile(metricsFile, "utf8")) as Record<string, unknown>)
+    : {};
+  const { hyperparameters, ...rest } = metrics as { hyperparameters?: Record<string, unknown> };
+  return {
+    adapterFile,
+    baseModelPath: await resolveModelPath(config.model.source, { modelsDir: modelsDirOf(config) }),
+    dataset: null,
+    hyperparameters: hyperparameters ?? {},
+    metrics: rest,
+  };
 }
