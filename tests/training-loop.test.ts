@@ -18,6 +18,7 @@ import { waitUntil } from "./helpers/bot-harness.js";
 import { JudgeEmulator } from "./helpers/judge-emulator.js";
 import { runSaiga } from "./helpers/run-saiga.js";
 import { PipelineClient, startWorker, type WorkerProcess } from "./helpers/pipeline-harness.js";
+import { describeAdapter } from "../src/training/describe-adapter.js";
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const PYTHON = "/usr/bin/python3";
@@ -153,7 +154,17 @@ describe.skipIf(!TORCH)(`feedback → trainer → gate → hot swap → rollback
     // The side-by-side judge saw the validation prompts and preferred the candidate's answers.
     const judged = Math.min(3, manifest.dataset!.validation);
     expect(judge.asked).toHaveLength(judged);
-    expect(manifest.gate?.judge).toEqual({ model: "judge-test", wins: judged, draws: 0, losses: 0 });
+    // The same side-by-side code as `saiga eval sbs`: scores, wins-draws-losses, win rate.
+    expect(manifest.gate?.judge).toMatchObject({
+      model: "judge-test",
+      wins: judged,
+      draws: 0,
+      losses: 0,
+      unparsed: 0,
+      failed: 0,
+      winRate: 1,
+    });
+    expect(describeAdapter(manifest)).toContain(`judge ${judged}-0-0 (win rate 1.00)`);
 
     // The engine fetched the bytes through Redis (its own folder) and swapped.
     await waitUntil(

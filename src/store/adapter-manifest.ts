@@ -12,6 +12,21 @@ export const gateScoreSchema = z.object({
   desirablePerplexity: z.number().nullable(),
 });
 
+/** The side-by-side judge's wins-draws-losses of a candidate against what served (saiga eval sbs). */
+export const judgeResultSchema = z.object({
+  model: z.string(),
+  wins: z.number().int(),
+  draws: z.number().int(),
+  losses: z.number().int(),
+  /** Prompts whose verdict could not be read, and prompts the judge could not be asked. */
+  unparsed: z.number().int().default(0),
+  failed: z.number().int().default(0),
+  /** (wins + draws/2) / judged, with its 95% bootstrap interval; null when nothing was judged. */
+  winRate: z.number().nullable().optional(),
+  winRateInterval: z.tuple([z.number(), z.number()]).nullable().optional(),
+});
+export type JudgeResult = z.infer<typeof judgeResultSchema>;
+
 /** The evaluation gate's verdict on a candidate. */
 export const gateResultSchema = z.object({
   passed: z.boolean(),
@@ -20,9 +35,7 @@ export const gateResultSchema = z.object({
   candidate: gateScoreSchema,
   baseline: gateScoreSchema,
   /** Side-by-side judge on validation prompts (when a judge is configured). */
-  judge: z
-    .object({ model: z.string(), wins: z.number().int(), draws: z.number().int(), losses: z.number().int() })
-    .optional(),
+  judge: judgeResultSchema.optional(),
   examples: z.object({ desirable: z.number().int(), undesirable: z.number().int() }),
 });
 

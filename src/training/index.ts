@@ -2,7 +2,6 @@
 export * from "./dataset/index.js";
 export { AdapterRegistry, AdapterRegistryError, type NewAdapter } from "./adapter-registry.js";
 export { evaluateCandidate, type EvaluateCandidateOptions } from "./eval-gate.js";
-export { judgeSideBySide, type JudgeScore, type JudgeOptions } from "./judge-side-by-side.js";
 export { runTraining, type RunTrainingOptions } from "./run-training.js";
 export { TrainingQueue } from "./training-queue.js";
 export { TrainingWorker, type TrainingWorkerOptions } from "./training-worker.js";

@@ -1,6 +1,7 @@
 // The `train` job: one training run (dataset → trainer → gate → activation). The scheduler adds
 // one on its cron; `saiga train --now` and the admin /train add one that skips the threshold.
 import { z } from "zod";
+import type { JudgeResult } from "../store/adapter-manifest.js";
 
 /** Name of the BullMQ queue that carries training jobs. */
 export const TRAIN_QUEUE = "train";
@@ -24,7 +25,7 @@ export interface TrainingOutcome {
   gate?: {
     passed: boolean;
     reasons: string[];
-    judge?: { model: string; wins: number; draws: number; losses: number };
+    judge?: JudgeResult;
   };
   activated?: boolean;
   metrics?: Record<string, unknown>;

@@ -1,6 +1,8 @@
 // A stand-in for an OpenAI-compatible judge (POST /v1/chat/completions), owned by the tests: no
-// model can run here, and a real judge is an external paid service. It prefers the answer that
-// contains a given phrase (a tie when both or neither do) and records what it was asked.
+// model can run here, and a real judge is an external paid service. It speaks the side-by-side
+// prompt of src/eval/sbs (answers in <answer_a>/<answer_b>, scores as JSON): the answer that
+// contains a given phrase scores 9, the other 3 (5 and 5 when both or neither do). It records
+// what it was asked.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 
@@ -21,10 +23,11 @@ export class JudgeEmulator {
         const { messages } = JSON.parse(body) as { messages: { role: string; content: string }[] };
         const question = messages.at(-1)?.content ?? "";
         asked.push(question);
-        const a = /Answer A:\n([\s\S]*)\n\nAnswer B:/.exec(question)?.[1] ?? "";
-        const b = /Answer B:\n([\s\S]*)$/.exec(question)?.[1] ?? "";
-        const verdict =
-          a.includes(preferred) === b.includes(preferred) ? "tie" : a.includes(preferred) ? "A" : "B";
+        const a = /<answer_a>\n([\s\S]*)\n<\/answer_a>/.exec(question)?.[1] ?? "";
+        const b = /<answer_b>\n([\s\S]*)\n<\/answer_b>/.exec(question)?.[1] ?? "";
+        const [scoreA, scoreB] =
+          a.includes(preferred) === b.includes(preferred) ? [5, 5] : a.includes(preferred) ? [9, 3] : [3, 9];
+        const verdict = `Сравниваю ответы.\n{"explanation": "по фразе", "score_a": ${scoreA}, "score_b": ${scoreB}}`;
         response.writeHead(200, { "content-type": "application/json" });
         response.end(
           JSON.stringify({
