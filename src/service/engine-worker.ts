@@ -167,7 +167,7 @@ export class EngineWorker {
 
   private async answerChat(
     job: Job,
-    { chatId, answer, userId, enqueuedAt }: ChatJob,
+    { chatId, answer, userId, enqueuedAt, adapter: choice }: ChatJob,
     stream: TokenStreamWriter,
     signal: AbortSignal,
   ): Promise<GenerateResult> {
@@ -200,7 +200,8 @@ export class EngineWorker {
       }).filter(([, value]) => value !== undefined),
     );
     const model = path.basename(engine.info.modelPath);
-    return this.generate(job, { messages, sampling }, { stream, signal, userId, enqueuedAt }, async (end) => {
+    const request = { messages, sampling, ...(await this.adapterPathOf(choice ?? { kind: "active" })) };
+    return this.generate(job, request, { stream, signal, userId, enqueuedAt }, async (end) => {
       if (end.stats.stopReason !== "aborted") {
         await store.appendAssistantTurn(
           chatId,

@@ -11,6 +11,7 @@ import {
   GENERATE_QUEUE,
   messagesJobSchema,
   requestIdOf,
+  type AdapterChoice,
   type ChatJob,
   type MessagesJobInput,
 } from "./protocol/generate-job.js";
@@ -60,6 +61,8 @@ export interface UserMessage {
   receiptTtlSeconds?: number;
   /** Append the message as context only, without asking for an answer (quiet group messages). */
   contextOnly?: boolean;
+  /** Which weights answer it (the chat's model choice, an A/B assignment). Default: the active adapter. */
+  adapter?: AdapterChoice;
 }
 
 /** A stateless request for {@link GenerationClient.submit}: the job's fields, plus how many answers. */
@@ -177,7 +180,9 @@ export class GenerationClient {
     );
     const requestId = requestIdOf(chatId, answer);
     // Adding the job again for a duplicate is harmless (same id) and repairs a crash between the two steps.
-    if (!message.contextOnly) await this.addAnswerJob(chatId, answer, message.userId, message.admin === true);
+    if (!message.contextOnly) {
+      await this.addAnswerJob(chatId, answer, message.userId, message.admin === true, message.adapter);
+    }
     return { requestId, answer, duplicate };
   }
 
@@ -187,12 +192,18 @@ export class GenerationClient {
    */
   async regenerate(
     chatId: string,
-    options: { userId?: string; admin?: boolean } = {},
+    options: { userId?: string; admin?: boolean; adapter?: AdapterChoice } = {},
   ): Promise<{ requestId: string; answer: number; replaced: string } | null> {
     const dropped = await this.store.dropLastAnswer(chatId);
     if (!dropped) return null;
     const answer = await this.store.nextAnswer(chatId);
-    const { requestId } = await this.addAnswerJob(chatId, answer, options.userId, options.admin === true);
+    const { requestId } = await this.addAnswerJob(
+      chatId,
+      answer,
+      options.userId,
+      options.admin === true,
+      options.adapter,
+    );
     return { requestId, answer, replaced: dropped.text };
   }
 
@@ -249,7 +260,13 @@ export class GenerationClient {
     };
   }
 
-  private async addAnswerJob(chatId: string, answer: number, userId: string | undefined, admin: boolean) {
+  private async addAnswerJob(
+    chatId: string,
+    answer: number,
+    userId: string | undefined,
+    admin: boolean,
+    adapter: AdapterChoice | undefined,
+  ) {
     const requestId = requestIdOf(chatId, answer);
     const data: ChatJob = {
       kind: "chat",
@@ -257,6 +274,7 @@ export class GenerationClient {
       answer,
       enqueuedAt: Date.now(),
       ...(userId ? { userId } : {}),
+      ...(adapter ? { adapter } : {}),
     };
     // A job id that exists already makes this a no-op: the message joins the queued answer.
     await this.queue.add(GENERATE_QUEUE, data, { ...this.jobOptions(admin), jobId: requestId });

@@ -31,6 +31,8 @@ export const chatJobSchema = z.object({
   chatId: z.string().min(1),
   /** The chat's answer number: all user messages that arrive before it starts are answered together. */
   answer: z.number().int().min(0),
+  /** Which weights answer (the chat's model choice, an A/B assignment). Default: the active adapter. */
+  adapter: adapterChoiceSchema.optional(),
   ...jobCommon,
 });
 
