@@ -138,3 +138,22 @@ export {
   type RunningApi,
   type CatalogModel,
 } from "./api/index.js";
+// Evaluation: answer sets, side-by-side judging, self-instruct data.
+export {
+  runSideBySide,
+  writeSbsOutputs,
+  type SideBySideResult,
+  type SideBySideOptions,
+  type WdlTally,
+} from "./eval/sbs/index.js";
+export { answerRecordSchema, type AnswerRecord } from "./eval/answer-record.js";
+export { taskSchema, readTasks, type Task } from "./eval/task-file.js";
+export { evalAnswers, type EvalAnswersOptions, type EvalAnswersSummary } from "./eval/eval-answers.js";
+export { EngineSide, type EngineSideOptions } from "./eval/engine-side.js";
+export { EndpointSide, type EndpointSideOptions } from "./eval/endpoint-side.js";
+export { OpenAIEndpoint, type EndpointSettings } from "./eval/openai-endpoint.js";
+export {
+  generateSelfInstruct,
+  type SelfInstructOptions,
+} from "./eval/self-instruct/generate-self-instruct.js";
+export type { SelfInstructReport } from "./eval/self-instruct/self-instruct-report.js";

@@ -85,7 +85,12 @@ describe("loadConfig", () => {
     ],
     [{ SAIGA_TELEGRAM_DRAFTS: "maybe" }, "telegram.drafts", '"maybe"', "true or false"],
     [{ SAIGA_LIMITS_MAX_MESSAGE_LENGTH: "0" }, "limits.maxMessageLength", "0", "≥ 1"],
-    [{ SAIGA_MODEL_CONTEX_SIZE: "4096" }, "SAIGA_MODEL_CONTEX_SIZE", '"4096"', "unknown setting"],
+    [
+      { SAIGA_MODEL_CONTEX_SIZE: "4096" },
+      "SAIGA_MODEL_CONTEX_SIZE",
+      "unknown setting",
+      "config/default.yaml",
+    ],
   ])("rejects %o naming %s", (env, setting, value, expected) => {
     let error: unknown;
     try {
@@ -127,6 +132,13 @@ describe("saiga with a bad setting", () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain("redis.url");
     expect(run.stderr).not.toContain("AAHsecret");
+  });
+
+  it("never prints the value of an unknown SAIGA_ variable: it may be a key", async () => {
+    const run = await runSaiga(["chat", "--once", "hi"], { SAIGA_JUDGE_API_KEY: "sk-proj-secretsecret0042" });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain("unknown setting SAIGA_JUDGE_API_KEY");
+    expect(run.stderr).not.toContain("secretsecret0042");
   });
 
   it("exits 2 on a bad command-line number", async () => {

@@ -14,8 +14,10 @@ export class ConfigError extends SaigaError {
     readonly expected: string,
     /** Where the value came from: a file name or an environment variable. */
     readonly source: string,
+    /** The whole message, for an error that must not show the value. Default: setting, value, source and what is expected. */
+    message = `bad setting ${setting} = ${formatValue(value)} (from ${source}): ${expected}`,
   ) {
-    super("CONFIG_INVALID", `bad setting ${setting} = ${formatValue(value)} (from ${source}): ${expected}`);
+    super("CONFIG_INVALID", message);
   }
 }
 

@@ -61,11 +61,14 @@ export function readEnvOverrides(env: NodeJS.ProcessEnv, defaults: Record<string
     const path = byVariable.get(variable);
     if (path === undefined) {
       if (variable.startsWith("SAIGA_") && !NON_SETTING_VARIABLES.has(variable)) {
+        // The value is never shown: a misspelt variable may well hold a key.
+        const expected = "see config/default.yaml for the names";
         throw new ConfigError(
           variable,
-          text,
-          "unknown setting (see config/default.yaml for the names)",
+          undefined,
+          expected,
           "environment",
+          `unknown setting ${variable} (${expected})`,
         );
       }
       continue;

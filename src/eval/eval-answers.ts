@@ -2,10 +2,10 @@
 // their side-by-side (rulm's infer scripts): each task's prompt built the same way for every side,
 // greedy by default. The output is resumable: each finished answer is appended as one line, and a
 // rerun answers only the tasks whose ids the output does not hold yet.
-import { mkdir, open } from "node:fs/promises";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { SaigaError } from "../errors/saiga-error.js";
-import { appendJsonLine, readFinishedLines } from "../files/json-lines.js";
+import { appendJsonLine, readFinishedLines, repairCutOffLine } from "../files/json-lines.js";
 import type { Logger } from "../log/index.js";
 import { answerRecordSchema, type AnswerRecord } from "./answer-record.js";
 import type { AnswerSampling, AnswerSide } from "./answer-side.js";
@@ -78,7 +78,7 @@ export async function evalAnswers(options: EvalAnswersOptions): Promise<EvalAnsw
 
   const side = await options.openSide();
   await mkdir(path.dirname(path.resolve(out)), { recursive: true });
-  await endWithNewline(out);
+  await repairCutOffLine(out);
   const progress = new TaskProgress({
     label: `answers of ${sideName}`,
     total: tasks.length,
@@ -142,19 +142,5 @@ function requireUniqueIds(tasks: readonly Task[]): void {
       );
     }
     seen.add(task.id);
-  }
-}
-
-/** A run killed mid-write leaves a last line without its newline; the next line must not join it. */
-async function endWithNewline(file: string): Promise<void> {
-  const handle = await open(file, "a+");
-  try {
-    const { size } = await handle.stat();
-    if (size === 0) return;
-    const last = Buffer.alloc(1);
-    await handle.read(last, 0, 1, size - 1);
-    if (last[0] !== 0x0a) await handle.appendFile("\n");
-  } finally {
-    await handle.close();
   }
 }

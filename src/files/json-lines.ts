@@ -2,7 +2,7 @@
 // so a reader never sees half a file; resumable outputs append one line per finished item and
 // read back what a killed run had finished. (A leaf module: it imports nothing of ours but errors.)
 import { existsSync } from "node:fs";
-import { appendFile, readFile, rename, writeFile } from "node:fs/promises";
+import { appendFile, open, readFile, rename, writeFile } from "node:fs/promises";
 import type { ZodType } from "zod";
 import { SaigaError } from "../errors/saiga-error.js";
 
@@ -61,7 +61,42 @@ export async function readFinishedLines<T>(file: string, schema: ZodType<T>): Pr
   return values;
 }
 
-/** Appends one finished item to a resumable output. Appends of one process never interleave. */
+/**
+ * Makes a resumable output safe to append to: a run killed mid-write leaves a last line without
+ * its newline, which the next line must not join. That line is dropped when it is not JSON (cut
+ * off), and ended with a newline when it is. Call it once before the first {@link appendJsonLine}.
+ */
+export async function repairCutOffLine(file: string): Promise<void> {
+  if (!existsSync(file)) return;
+  const handle = await open(file, "r+");
+  try {
+    const { size } = await handle.stat();
+    if (size === 0) return;
+    const last = Buffer.alloc(1);
+    await handle.read(last, 0, 1, size - 1);
+    if (last[0] === 0x0a) return;
+    const text = await readFile(file, "utf8");
+    const start = text.lastIndexOf("\n") + 1;
+    if (isJson(text.slice(start))) await handle.write("\n", size);
+    else await handle.truncate(Buffer.byteLength(text.slice(0, start), "utf8"));
+  } finally {
+    await handle.close();
+  }
+}
+
+function isJson(text: string): boolean {
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Appends one finished item to a resumable output (see {@link repairCutOffLine} for one a killed
+ * run left). Appends of one process never interleave.
+ */
 export async function appendJsonLine(file: string, value: unknown): Promise<void> {
   await appendFile(file, JSON.stringify(value) + "\n", "utf8");
 }

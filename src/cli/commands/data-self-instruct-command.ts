@@ -5,13 +5,14 @@
 // training).
 import { Command } from "commander";
 import { SaigaError } from "../../errors/saiga-error.js";
-import { OpenAIEndpoint } from "../../eval/openai-endpoint.js";
 import { generateSelfInstruct } from "../../eval/self-instruct/generate-self-instruct.js";
 import { DROP_REASONS, type SelfInstructReport } from "../../eval/self-instruct/self-instruct-report.js";
 import { DEFAULT_SEEDS_FILE, readSeedTasks } from "../../eval/self-instruct/seed-task.js";
 import { TaskProgress } from "../../eval/task-progress.js";
 import { saigaExampleSchema } from "../../training/index.js";
+import { abortOnSignal } from "../abort-on-signal.js";
 import { startCli } from "../cli-runtime.js";
+import { endpointFromOptions } from "../endpoint-options.js";
 import { parseCountOption, parseNumberOption } from "../parse-number-option.js";
 
 interface SelfInstructCommandOptions {
@@ -102,54 +103,58 @@ export function dataSelfInstructCommand(): Command {
       checkOptions(options, command);
       const { config, log } = startCli(command);
       const seeds = await readSeedTasks(options.seeds ?? DEFAULT_SEEDS_FILE);
-      const teacher = teacherOf(options, command);
-      const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
-      let progress: TaskProgress | undefined;
-      try {
-        const report = await generateSelfInstruct({
-          teacher,
-          seeds,
-          out: options.out,
-          count: options.count,
-          systemPrompt: options.system ?? config.model.systemPrompt,
-          batch: options.batch,
-          examples: options.examples,
-          concurrency: options.concurrency,
-          seed: options.seed,
-          filter: { similarity: options.similarity },
-          ...(options.maxBatches !== undefined ? { maxBatches: options.maxBatches } : {}),
-          exampleSchema: saigaExampleSchema,
-          signal: controller.signal,
-          onStart: (start) => {
-            progress = new TaskProgress({ label: "examples", total: options.count, done: start.kept, log });
-          },
-          onExample: (record) => progress?.tick(record.instruction.slice(0, 40)),
-          onBatch: (now) =>
-            log.debug({ kept: now.kept, dropped: now.dropped, batches: now.batches }, "batch"),
-        });
-        progress?.stop();
-        printReport(report, options);
-        if (!report.complete)
-          throw new SaigaError(
-            "SELF_INSTRUCT_INCOMPLETE",
-            `${report.batches} batch requests gave ${report.kept} of ${options.count} examples; ` +
-              "run the same command again (or raise --max-batches) to go on, and check the drop counts above.",
-          );
-      } catch (error) {
-        progress?.stop();
-        if (controller.signal.aborted)
-          throw new SaigaError(
-            "SELF_INSTRUCT_STOPPED",
-            `stopped; the examples finished so far are in ${options.out}: run the same command again to go on.`,
-          );
-        throw error;
-      } finally {
-        process.off("SIGINT", stop);
-        process.off("SIGTERM", stop);
-      }
+      const teacher = endpointFromOptions(
+        {
+          url: options.teacherUrl,
+          model: options.teacherModel,
+          keyEnv: options.teacherKeyEnv,
+          timeoutSeconds: options.teacherTimeout,
+          flags: { url: "--teacher-url", keyEnv: "--teacher-key-env" },
+        },
+        command,
+      );
+      await abortOnSignal(async (signal) => {
+        let progress: TaskProgress | undefined;
+        try {
+          const report = await generateSelfInstruct({
+            teacher,
+            seeds,
+            out: options.out,
+            count: options.count,
+            systemPrompt: options.system ?? config.model.systemPrompt,
+            batch: options.batch,
+            examples: options.examples,
+            concurrency: options.concurrency,
+            seed: options.seed,
+            filter: { similarity: options.similarity },
+            ...(options.maxBatches !== undefined ? { maxBatches: options.maxBatches } : {}),
+            exampleSchema: saigaExampleSchema,
+            signal,
+            onStart: (start) => {
+              progress = new TaskProgress({ label: "examples", total: options.count, done: start.kept, log });
+            },
+            onExample: (record) => progress?.tick(record.instruction.slice(0, 40)),
+            onBatch: (now) =>
+              log.debug({ kept: now.kept, dropped: now.dropped, batches: now.batches }, "batch"),
+          });
+          progress?.stop();
+          printReport(report, options);
+          if (!report.complete)
+            throw new SaigaError(
+              "SELF_INSTRUCT_INCOMPLETE",
+              `${report.batches} batch requests gave ${report.kept} of ${options.count} examples; ` +
+                "run the same command again (or raise --max-batches) to go on, and check the drop counts above.",
+            );
+        } catch (error) {
+          progress?.stop();
+          if (signal.aborted)
+            throw new SaigaError(
+              "SELF_INSTRUCT_STOPPED",
+              `stopped; the examples finished so far are in ${options.out}: run the same command again to go on.`,
+            );
+          throw error;
+        }
+      });
     });
 }
 
@@ -160,28 +165,6 @@ function checkOptions(options: SelfInstructCommandOptions, command: Command): vo
   if (options.concurrency < 1) command.error("error: --concurrency must be at least 1", { exitCode: 2 });
   if (!(options.similarity > 0 && options.similarity <= 1))
     command.error("error: --similarity must be above 0 and at most 1", { exitCode: 2 });
-}
-
-function teacherOf(options: SelfInstructCommandOptions, command: Command): OpenAIEndpoint {
-  const keyVar = options.teacherKeyEnv;
-  const apiKey = keyVar ? process.env[keyVar] : "";
-  if (apiKey === undefined)
-    command.error(`error: --teacher-key-env ${keyVar}: the variable ${keyVar} is not set`, { exitCode: 2 });
-  try {
-    return new OpenAIEndpoint({
-      url: options.teacherUrl,
-      model: options.teacherModel,
-      apiKey,
-      ...(options.teacherTimeout !== undefined
-        ? { timeoutMs: Math.round(options.teacherTimeout * 1000) }
-        : {}),
-    });
-  } catch (error) {
-    const issue = (error as { issues?: { message: string }[] }).issues?.[0]?.message;
-    command.error(`error: --teacher-url ${options.teacherUrl}: ${issue ?? (error as Error).message}`, {
-      exitCode: 2,
-    });
-  }
 }
 
 function printReport(report: SelfInstructReport, options: SelfInstructCommandOptions): void {

@@ -11,9 +11,10 @@ import type { AnswerSampling } from "../../eval/answer-side.js";
 import { EndpointSide } from "../../eval/endpoint-side.js";
 import { EngineSide } from "../../eval/engine-side.js";
 import { evalAnswers, type EvalAnswersSummary } from "../../eval/eval-answers.js";
-import { OpenAIEndpoint } from "../../eval/openai-endpoint.js";
 import { readTasks } from "../../eval/task-file.js";
+import { abortOnSignal } from "../abort-on-signal.js";
 import { startCli } from "../cli-runtime.js";
+import { endpointFromOptions } from "../endpoint-options.js";
 import { parseCountOption, parseNumberOption } from "../parse-number-option.js";
 import { withRegistry } from "../with-registry.js";
 
@@ -115,36 +116,35 @@ export function evalAnswersCommand(): Command {
       const choice = sideChoice(options, command);
       const { config, log } = startCli(command, { "model.source": options.model });
       const tasks = (await readTasks(options.tasks ?? SHIPPED_TASKS)).slice(0, options.limit ?? Infinity);
-      const controller = new AbortController();
-      const stop = () => controller.abort();
-      process.once("SIGINT", stop);
-      process.once("SIGTERM", stop);
       let engine: SaigaEngine | undefined;
       try {
-        const summary = await evalAnswers({
-          tasks,
-          out: options.out,
-          sideName: options.side ?? defaultSideName(choice, options),
-          openSide: async () => {
-            if (choice === "endpoint") return endpointSide(options, command);
-            const adapter =
-              choice === "adapter" ? await resolveAdapter(options.adapter ?? "", command) : null;
-            engine = await createEngine(config, {
-              log,
-              ...(options.concurrency ? { sequences: options.concurrency } : {}),
-              ...(adapter ? { adapterPath: adapter.file } : {}),
-            });
-            return new EngineSide(engine, { adapterPath: adapter?.file ?? null, adapterName: adapter?.name });
-          },
-          systemPrompt: options.system ?? config.model.systemPrompt,
-          sampling: samplingOf(options),
-          log,
-          signal: controller.signal,
-        });
+        const summary = await abortOnSignal((signal) =>
+          evalAnswers({
+            tasks,
+            out: options.out,
+            sideName: options.side ?? defaultSideName(choice, options),
+            openSide: async () => {
+              if (choice === "endpoint") return endpointSide(options, command);
+              const adapter =
+                choice === "adapter" ? await resolveAdapter(options.adapter ?? "", command) : null;
+              engine = await createEngine(config, {
+                log,
+                ...(options.concurrency ? { sequences: options.concurrency } : {}),
+                ...(adapter ? { adapterPath: adapter.file } : {}),
+              });
+              return new EngineSide(engine, {
+                adapterPath: adapter?.file ?? null,
+                adapterName: adapter?.name,
+              });
+            },
+            systemPrompt: options.system ?? config.model.systemPrompt,
+            sampling: samplingOf(options),
+            log,
+            signal,
+          }),
+        );
         report(summary, options.out);
       } finally {
-        process.off("SIGINT", stop);
-        process.off("SIGTERM", stop);
         await engine?.close();
       }
     });
@@ -193,27 +193,16 @@ function samplingOf(options: EvalAnswersOptions): AnswerSampling {
 }
 
 function endpointSide(options: EvalAnswersOptions, command: Command): EndpointSide {
-  const keyVar = options.endpointKeyEnv;
-  const apiKey = keyVar ? process.env[keyVar] : "";
-  if (apiKey === undefined) {
-    command.error(`error: --endpoint-key-env ${keyVar}: the variable ${keyVar} is not set`, { exitCode: 2 });
-  }
-  let endpoint: OpenAIEndpoint;
-  try {
-    endpoint = new OpenAIEndpoint({
+  const endpoint = endpointFromOptions(
+    {
       url: options.endpoint ?? "",
       model: options.endpointModel ?? "",
-      apiKey,
-      ...(options.endpointTimeout !== undefined
-        ? { timeoutMs: Math.round(options.endpointTimeout * 1000) }
-        : {}),
-    });
-  } catch (error) {
-    const issue = (error as { issues?: { message: string }[] }).issues?.[0]?.message;
-    command.error(`error: --endpoint ${options.endpoint}: ${issue ?? (error as Error).message}`, {
-      exitCode: 2,
-    });
-  }
+      keyEnv: options.endpointKeyEnv,
+      timeoutSeconds: options.endpointTimeout,
+      flags: { url: "--endpoint", keyEnv: "--endpoint-key-env" },
+    },
+    command,
+  );
   return new EndpointSide(endpoint, options.concurrency ? { concurrency: options.concurrency } : {});
 }
 

@@ -1,14 +1,14 @@
 // `saiga eval sbs`: a judge (any OpenAI-compatible model) compares two answer sets task by task;
 // the result is wins-draws-losses overall and per category, as the Saiga authors reported theirs.
 import path from "node:path";
-import { SingleBar, Presets } from "cli-progress";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { answerRecordSchema } from "../../eval/answer-record.js";
-import { OpenAIEndpoint } from "../../eval/openai-endpoint.js";
 import { runSideBySide, SBS_FILES, writeSbsOutputs, type SideBySideResult } from "../../eval/sbs/index.js";
 import { SaigaError } from "../../errors/saiga-error.js";
+import { TaskProgress } from "../../eval/task-progress.js";
 import { readJsonLines } from "../../files/json-lines.js";
 import { startCli } from "../cli-runtime.js";
+import { endpointFromOptions } from "../endpoint-options.js";
 import { parseCountOption } from "../parse-number-option.js";
 
 interface SbsOptions {
@@ -96,17 +96,23 @@ export function evalSbsCommand(): Command {
           "JUDGE_NOT_CONFIGURED",
           "No judge: pass --judge-url and --judge-model (or set training.gate.judgeUrl and judgeModel).",
         );
-      const judge = new OpenAIEndpoint({
-        url,
-        model,
-        apiKey: process.env[options.judgeKeyEnv] || gate.judgeApiKey,
-        timeoutMs: options.timeout * 1000,
-      });
+      const judge = endpointFromOptions(
+        {
+          url,
+          model,
+          keyEnv: options.judgeKeyEnv,
+          timeoutSeconds: options.timeout,
+          flags: { url: "--judge-url", keyEnv: "--judge-key-env" },
+          fallbackKey: gate.judgeApiKey,
+        },
+        command,
+      );
       const [a, b] = await Promise.all([
         readJsonLines(options.a, answerRecordSchema),
         readJsonLines(options.b, answerRecordSchema),
       ]);
-      const progress = progressBar();
+      // The total is known once the answers are paired: the bar starts with the first judgement.
+      let progress: TaskProgress | undefined;
       log.info({ a: options.a, b: options.b, judge: model, out: options.out }, "judging side by side");
       const result = await runSideBySide({
         a,
@@ -117,38 +123,14 @@ export function evalSbsCommand(): Command {
         concurrency: options.concurrency,
         retries: options.retries,
         cacheFile: path.join(options.out, SBS_FILES.cache),
-        onProgress: (done, total) => {
-          progress.update(done, total);
-          if (!progress.terminal) log.info({ done, total }, "judged");
+        onProgress: (_done, total, id) => {
+          progress ??= new TaskProgress({ label: "judgements", total, log });
+          progress.tick(id);
         },
-      }).finally(() => progress.stop());
+      }).finally(() => progress?.stop());
       await writeSbsOutputs(options.out, result);
       process.stdout.write(summary(result, path.resolve(options.out)));
     });
-}
-
-/** A progress bar on stderr when it is a terminal; elsewhere (tests, CI) the log lines say it. */
-function progressBar() {
-  const terminal = process.stderr.isTTY === true;
-  const bar = terminal
-    ? new SingleBar(
-        { stream: process.stderr, format: "judging {bar} {value}/{total} tasks" },
-        Presets.shades_classic,
-      )
-    : null;
-  let started = false;
-  return {
-    terminal,
-    update(done: number, total: number) {
-      if (!bar) return;
-      if (!started) bar.start(total, 0);
-      started = true;
-      bar.update(done);
-    },
-    stop() {
-      if (started) bar?.stop();
-    },
-  };
 }
 
 function summary(result: SideBySideResult, dir: string): string {

@@ -5,7 +5,7 @@ import { createHash } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
-import { appendJsonLine, readFinishedLines } from "../../files/json-lines.js";
+import { appendJsonLine, readFinishedLines, repairCutOffLine } from "../../files/json-lines.js";
 import type { EndpointMessage } from "../openai-endpoint.js";
 import type { Verdict } from "./parse-verdict.js";
 
@@ -37,6 +37,7 @@ export class JudgementCache {
     const entries = new Map<string, CachedJudgement>();
     if (file) {
       await mkdir(path.dirname(file), { recursive: true });
+      await repairCutOffLine(file);
       for (const entry of await readFinishedLines(file, cachedJudgementSchema)) entries.set(entry.key, entry);
     }
     return new JudgementCache(file, entries);

@@ -33,8 +33,8 @@ export interface SideBySideOptions {
   maxTokens?: number;
   /** JSON Lines file of judgements kept between runs; null: in memory only. Default: null. */
   cacheFile?: string | null;
-  /** Called after each task is judged. */
-  onProgress?: (done: number, total: number) => void;
+  /** Called after each task is judged (`id`: the task's). */
+  onProgress?: (done: number, total: number, id: string) => void;
   signal?: AbortSignal;
 }
 
@@ -94,7 +94,7 @@ export async function runSideBySide(options: SideBySideOptions): Promise<SideByS
     const judged: JudgedOrdering[] = [];
     for (const first of orders)
       judged.push({ sideAFirst: first, judgement: await judgeInOrder(pair, first) });
-    options.onProgress?.(++done, pairs.length);
+    options.onProgress?.(++done, pairs.length, pair.id);
     return verdictOf(pair, judged);
   });
 

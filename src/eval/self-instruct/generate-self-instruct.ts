@@ -3,10 +3,8 @@
 // parsed, filtered (length, blacklist, ROUGE-L against the pool) and every kept one is answered
 // by the teacher in a call of its own. Each answered task is appended to the output at once, so
 // a killed run loses at most the calls in flight, and a restart rebuilds the pool from the file.
-import { readFile } from "node:fs/promises";
-import { existsSync } from "node:fs";
 import type { ZodType } from "zod";
-import { appendJsonLine, readFinishedLines, writeJsonLines } from "../../files/json-lines.js";
+import { appendJsonLine, readFinishedLines, repairCutOffLine } from "../../files/json-lines.js";
 import type { OpenAIEndpoint } from "../openai-endpoint.js";
 import { taskMessages } from "../task-prompt.js";
 import { sampleExamples } from "./example-sampler.js";
@@ -74,7 +72,8 @@ export async function generateSelfInstruct(options: SelfInstructOptions): Promis
   const exampleCount = options.examples ?? 3;
   const concurrency = Math.max(1, options.concurrency ?? 4);
   const seed = options.seed ?? 42;
-  const existing = await readOutput(out);
+  await repairCutOffLine(out);
+  const existing = await readFinishedLines(out, selfInstructRecordSchema);
   const maxBatches =
     options.maxBatches ?? Math.max(10, 10 * Math.ceil((count - existing.length) / batchSize));
 
@@ -210,18 +209,6 @@ async function runJobs(
   } finally {
     outer?.removeEventListener("abort", onAbort);
   }
-}
-
-/** What a resumable output holds; a line cut off by a killed run is removed so appends stay valid JSONL. */
-async function readOutput(out: string): Promise<SelfInstructRecord[]> {
-  const records = await readFinishedLines(out, selfInstructRecordSchema);
-  if (existsSync(out)) {
-    const text = await readFile(out, "utf8");
-    const lines = text.split("\n").filter((line) => line.trim() !== "");
-    const clean = lines.length === records.length && (text === "" || text.endsWith("\n"));
-    if (!clean) await writeJsonLines(out, records);
-  }
-  return records;
 }
 
 function snapshot(
