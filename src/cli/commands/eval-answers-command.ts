@@ -54,10 +54,10 @@ export function evalAnswersCommand(): Command {
       [
         "",
         "Examples:",
-        "  saiga eval answers --base --out data/eval/base.jsonl",
-        "  saiga eval answers --adapter v20250101120000-ab12 --out data/eval/adapter.jsonl",
+        "  saiga eval answers --base --out data/answers/base.jsonl",
+        "  saiga eval answers --adapter v20250101120000-ab12 --out data/answers/adapter.jsonl",
         "  OPENAI_API_KEY=... saiga eval answers --endpoint https://api.openai.com/v1 --endpoint-model gpt-4o-mini \\",
-        "      --endpoint-key-env OPENAI_API_KEY --out data/eval/gpt-4o-mini.jsonl",
+        "      --endpoint-key-env OPENAI_API_KEY --out data/answers/gpt-4o-mini.jsonl",
       ].join("\n"),
     )
     .requiredOption(
