@@ -408,7 +408,19 @@ describe("admin commands", () => {
 
   it("registers the command menus per scope and language", () => {
     const privateMenu = bed.emulator.myCommands({ type: "all_private_chats" }).map((c) => c.command);
-    expect(privateMenu).toEqual(["start", "help", "reset", "system", "params", "stop", "lang"]);
+    expect(privateMenu).toEqual([
+      "start",
+      "help",
+      "reset",
+      "system",
+      "params",
+      "stop",
+      "lang",
+      "model",
+      "privacy",
+      "export",
+      "forget",
+    ]);
     expect(bed.emulator.myCommands({ type: "all_group_chats" }).map((c) => c.command)).not.toContain("start");
     const adminMenu = bed.emulator.myCommands({ type: "chat", chat_id: ADMIN_ID }).map((c) => c.command);
     expect(adminMenu).toEqual(

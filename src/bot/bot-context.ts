@@ -10,7 +10,7 @@ import type { Texts } from "./i18n/texts.js";
 export interface SaigaFlavor {
   saiga: {
     services: BotServices;
-    /** Chat id as the store keys it. */
+    /** Conversation id as the store keys it: the chat's, or `<chat>_t<topic>` (see conversation-id.ts). */
     chatId: string;
     /** The sender's user id as text; empty for updates without a sender. */
     userId: string;

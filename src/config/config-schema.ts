@@ -73,6 +73,7 @@ export const configSchema = z
           .strict(),
         names: z.array(z.string().min(1, "expected non-empty names")),
         groupContext: z.boolean({ invalid_type_error: "expected true or false" }),
+        quoteMaxChars: positiveInt.min(0, "expected a whole number of characters ≥ 0 (0 = no quotes)"),
         drafts: z.boolean({ invalid_type_error: "expected true or false" }),
         draftIntervalMs: positiveInt.min(50, "expected a whole number of milliseconds ≥ 50"),
         privateEditIntervalMs: positiveInt.min(100, "expected a whole number of milliseconds ≥ 100"),
@@ -94,6 +95,7 @@ export const configSchema = z
       .object({
         maxMessages: positiveInt.min(2, "expected a whole number ≥ 2"),
         idleTtlSeconds: positiveInt.min(60, "expected a whole number of seconds ≥ 60"),
+        recordsTtlDays: positiveInt.min(1, "expected a whole number of days ≥ 1"),
       })
       .strict(),
     limits: z
@@ -102,6 +104,20 @@ export const configSchema = z
         dailyTokens: positiveInt.min(0, "expected a whole number ≥ 0 (0 = no limit)"),
         dedupeTtlSeconds: positiveInt.min(1, "expected a whole number of seconds ≥ 1"),
         maxMessageLength: positiveInt.min(1, "expected a whole number of characters ≥ 1"),
+      })
+      .strict(),
+    access: z
+      .object({
+        policy: enumOf(["open", "allowlist", "pairing"] as const),
+        users: z.array(positiveInt.min(1, "expected comma-separated Telegram user ids (positive numbers)")),
+        groups: z.array(
+          z
+            .number({ invalid_type_error: "expected comma-separated Telegram group ids (negative numbers)" })
+            .int("expected comma-separated Telegram group ids (negative numbers)")
+            .max(-1, "expected comma-separated Telegram group ids (negative numbers)"),
+        ),
+        inviteTtlMinutes: z.number().gt(0, "expected a number of minutes > 0"),
+        refusalNoticeSeconds: positiveInt.min(1, "expected a whole number of seconds ≥ 1"),
       })
       .strict(),
     queue: z
@@ -183,6 +199,20 @@ export const configSchema = z
             judgeModel: z.string(),
             judgeApiKey: z.string(),
             judgePrompts: positiveInt.min(1, "expected a whole number ≥ 1"),
+          })
+          .strict(),
+        ab: z
+          .object({
+            autoPromote: z
+              .object({
+                enabled: z.boolean({ invalid_type_error: "expected true or false" }),
+                minVotes: positiveInt.min(1, "expected a whole number ≥ 1"),
+                confidence: z
+                  .number()
+                  .gt(0.5, "expected a number in (0.5, 1)")
+                  .lt(1, "expected a number in (0.5, 1)"),
+              })
+              .strict(),
           })
           .strict(),
       })

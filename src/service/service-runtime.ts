@@ -67,7 +67,7 @@ export class ServiceRuntime {
         new GenerationRecords({
           redis: this.redis,
           keys: this.keys,
-          ttlSeconds: this.config.history.idleTtlSeconds,
+          ttlSeconds: this.config.history.recordsTtlDays * 24 * 3600,
           log: this.log,
         }),
     );

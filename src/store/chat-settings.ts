@@ -21,6 +21,10 @@ const fields = {
   language: z
     .string({ invalid_type_error: "expected a language code" })
     .regex(/^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$/, "expected a language code such as ru, en or pt-BR"),
+  /** Which weights answer (/model): `base`, `active` or an adapter version; unset follows the A/B. */
+  model: z
+    .string({ invalid_type_error: "expected base, active or an adapter version" })
+    .regex(/^[A-Za-z0-9._-]+$/, "expected base, active or an adapter version"),
 };
 
 /** Schema of stored settings: every field optional; unknown fields are dropped on read. */
@@ -32,6 +36,7 @@ export const chatSettingsSchema = z.object({
   repeatPenalty: fields.repeatPenalty.optional(),
   maxTokens: fields.maxTokens.optional(),
   language: fields.language.optional(),
+  model: fields.model.optional(),
 });
 
 /** A chat's settings; a missing field means "use the configured default". */
@@ -47,6 +52,7 @@ export const chatSettingsPatchSchema = z
     repeatPenalty: fields.repeatPenalty.nullish(),
     maxTokens: fields.maxTokens.nullish(),
     language: fields.language.nullish(),
+    model: fields.model.nullish(),
   })
   .strict();
 

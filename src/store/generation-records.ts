@@ -1,5 +1,5 @@
-// Stores generation records (see generation-record.ts) next to the request's token stream, for as
-// long as a chat's history lives: a vote on an answer can come days later.
+// Stores generation records (see generation-record.ts) next to the request's token stream, for
+// `history.recordsTtlDays`: a vote on an answer can come days later.
 import type { Redis } from "ioredis";
 import type { Logger } from "../log/index.js";
 import { generationRecordSchema, type GenerationRecord } from "./generation-record.js";
@@ -11,7 +11,7 @@ import { InvalidRecordError } from "./store-errors.js";
 export interface GenerationRecordsOptions {
   redis: Redis;
   keys: RedisKeys;
-  /** How long a record is kept (`history.idleTtlSeconds`). */
+  /** How long a record is kept (`history.recordsTtlDays`, in seconds). */
   ttlSeconds: number;
   log?: Logger;
 }

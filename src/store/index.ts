@@ -48,3 +48,11 @@ export {
   type GateResult,
   type GateScore,
 } from "./adapter-manifest.js";
+export {
+  PrivacyChoices,
+  privacyChoiceSchema,
+  type PrivacyChoice,
+  type PrivacyChoicesOptions,
+} from "./privacy-choices.js";
+export { forgetUser, type ForgottenUser } from "./forget-user.js";
+export { exportUserData, type UserDataExport } from "./export-user-data.js";

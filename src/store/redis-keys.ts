@@ -46,6 +46,18 @@ export class RedisKeys {
   bans(): string {
     return `${this.prefix}:bans`;
   }
+  /** Access lists share one hash tag: ids allowed (`allowed`) and refused (`denied`) at runtime, over the config's. */
+  access(part: "allowed" | "denied"): string {
+    return `${this.prefix}:{access}:${part}`;
+  }
+  /** Marker that a refused user or chat was told why recently (expires after `access.refusalNoticeSeconds`). */
+  accessNotice(id: string): string {
+    return `${this.prefix}:{user:${id}}:access-notice`;
+  }
+  /** A one-time invite code (JSON, expires after `access.inviteTtlMinutes`). */
+  invite(code: string): string {
+    return `${this.prefix}:invite:${code}`;
+  }
   /** Redis Stream of one request's text deltas. */
   stream(requestId: string): string {
     return `${this.prefix}:{req:${requestId}}:stream`;
@@ -66,12 +78,19 @@ export class RedisKeys {
   inbox(): string {
     return `${this.prefix}:inbox`;
   }
+  /** Users' privacy choices (hash user id → JSON `{training, time}`): who opted out of training data. */
+  privacy(): string {
+    return `${this.prefix}:{privacy}:choices`;
+  }
   /** Chats seen by the gateway (zset chat id → last message time), for /stats. */
   chats(): string {
     return `${this.prefix}:chats`;
   }
-  /** Adapter registry keys share one hash tag: manifests (hash), active (string), history (list), chunks:<version> (hash). */
-  adapters(part: "manifests" | "active" | "history" | `chunks:${string}`): string {
+  /**
+   * Adapter registry keys share one hash tag: manifests (hash), active (string), history (list),
+   * chunks:<version> (hash), experiment (JSON: the running A/B of adapters).
+   */
+  adapters(part: "manifests" | "active" | "history" | "experiment" | `chunks:${string}`): string {
     return `${this.prefix}:{adapters}:${part}`;
   }
   /** Pub/sub channel announcing a change of the active adapter to every engine. */

@@ -27,6 +27,8 @@ export interface RunTrainingOptions {
   force: boolean;
   /** Time of the newest feedback the previous training used (ms); 0 when none. */
   since: number;
+  /** Users who opted out of training (`/privacy off`): their records stay out. Default: none. */
+  optedOut?: ReadonlySet<string>;
   /** Every JSON line of the trainer (step, loss, tokens/s, lr). */
   onProgress?: (line: Record<string, unknown>) => void;
   signal?: AbortSignal;
@@ -55,6 +57,7 @@ export async function runTraining(
     const data = path.join(work, "dataset");
     const dataset = await exportDataset(records, {
       ...training,
+      ...(options.optedOut ? { optedOut: options.optedOut } : {}),
       outDir: data,
       tokenize: {
         modelPath: options.modelPath,

@@ -7,6 +7,7 @@ import type { Config } from "../config/index.js";
 import type { Logger } from "../log/index.js";
 import { saigaMetrics } from "../metrics/saiga-metrics.js";
 import type { FeedbackStore } from "../store/feedback-store.js";
+import { PrivacyChoices } from "../store/privacy-choices.js";
 import type { RedisKeys } from "../store/redis-keys.js";
 import type { AdapterRegistry } from "./adapter-registry.js";
 import { runTraining } from "./run-training.js";
@@ -70,6 +71,7 @@ export class TrainingWorker {
         registry: this.options.registry,
         force: data.force,
         since,
+        optedOut: await new PrivacyChoices({ redis, keys }).optedOut(),
         signal,
         onProgress: (line) => void job.updateProgress(line).catch(() => undefined),
         ...(log ? { log } : {}),

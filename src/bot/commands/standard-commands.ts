@@ -9,9 +9,34 @@ export type StandardCommand = keyof Texts["commands"];
 /** Which standard commands each menu lists, in menu order. */
 export const STANDARD_COMMANDS = {
   /** Private chats (everyone). */
-  private: ["start", "help", "reset", "system", "params", "stop", "lang"],
+  private: [
+    "start",
+    "help",
+    "reset",
+    "system",
+    "params",
+    "stop",
+    "lang",
+    "model",
+    "privacy",
+    "export",
+    "forget",
+  ],
   /** Groups: no /start, which only greets. */
-  groups: ["help", "reset", "system", "params", "stop", "lang"],
+  groups: ["help", "reset", "system", "params", "stop", "lang", "model", "privacy", "forget"],
   /** Only for `telegram.adminIds`; they see these after the private ones. */
-  admins: ["stats", "ban", "unban", "quota", "train", "adapters", "activate", "rollback"],
+  admins: [
+    "stats",
+    "ban",
+    "unban",
+    "quota",
+    "train",
+    "adapters",
+    "activate",
+    "rollback",
+    "allow",
+    "deny",
+    "invite",
+    "ab",
+  ],
 } as const satisfies Record<string, readonly StandardCommand[]>;

@@ -18,13 +18,14 @@ export const deliveryProgressSchema = z.object({
 /** Job data, validated by the delivery worker. */
 export const deliveryJobSchema = z.object({
   requestId: z.string().min(1),
+  /** The Telegram chat (not the conversation id: a forum topic is `chatId` + `threadId`). */
   chatId: z.string().min(1),
   /** The chat's answer number (drafts are numbered after it). */
   answer: z.number().int().min(0),
   chatType: z.enum(["private", "group"]),
   /** The message that asked: the answer replies to it. */
   replyTo: z.number().int().optional(),
-  /** Forum topic. */
+  /** Forum topic (its message_thread_id). */
   threadId: z.number().int().optional(),
   language: z.enum(LANGUAGES),
   progress: deliveryProgressSchema.optional(),

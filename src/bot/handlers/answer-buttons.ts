@@ -5,6 +5,7 @@ import { Composer } from "grammy";
 import { requestIdOf } from "../../service/protocol/generate-job.js";
 import type { FeedbackKind, FeedbackRecord } from "../../store/feedback-store.js";
 import type { GenerationRecord } from "../../store/generation-record.js";
+import { adapterChoiceFor } from "../adapter-choice-for.js";
 import type { SaigaContext } from "../bot-context.js";
 import { parseAnswerCallback } from "../delivery/answer-keyboard.js";
 import { queueDelivery } from "./queue-delivery.js";
@@ -41,7 +42,11 @@ export function answerButtons(): Composer<SaigaContext> {
       await ctx.answerCallbackQuery({ text: t.regenerateOnlyLast });
       return;
     }
-    const regenerated = await generation.regenerate(chatId, { userId, admin: isAdmin });
+    const regenerated = await generation.regenerate(chatId, {
+      userId,
+      admin: isAdmin,
+      adapter: await adapterChoiceFor(ctx),
+    });
     if (!regenerated) {
       await ctx.answerCallbackQuery({ text: t.regenerateOnlyLast });
       return;

@@ -3,10 +3,11 @@
 // and quota checks, is appended and enqueued idempotently (its message id is the receipt), and
 // gets a delivery that streams the answer back.
 import { Composer } from "grammy";
-import type { Message } from "grammy/types";
 import { nextUtcMidnight } from "../../store/user-limits.js";
+import { adapterChoiceFor } from "../adapter-choice-for.js";
 import type { SaigaContext } from "../bot-context.js";
 import { addressedText } from "./addressed-text.js";
+import { quotedContext, senderName } from "./quoted-context.js";
 import { queueDelivery } from "./queue-delivery.js";
 
 export function textMessages(): Composer<SaigaContext> {
@@ -17,7 +18,7 @@ export function textMessages(): Composer<SaigaContext> {
     const message = ctx.message;
     const group = ctx.chat.type !== "private";
     const text = group ? addressedText(message, ctx.me, config.telegram.names) : message.text;
-    const author = authorName(message);
+    const author = senderName(message);
     const enqueueOptions = {
       userId,
       userName: author,
@@ -57,19 +58,20 @@ export function textMessages(): Composer<SaigaContext> {
         return;
       }
     }
+    // What the user replies to or quotes comes first, marked; the length limit was for their own text.
+    const quoted = await quotedContext(message, {
+      me: ctx.me,
+      maxChars: config.telegram.quoteMaxChars,
+      history: () => services.store.history(chatId),
+    });
     // In a group several people talk: the model needs to know who said what.
     const enqueued = await generation.enqueue(chatId, {
       ...enqueueOptions,
-      text: group ? `${author}: ${text}` : text,
+      text: quoted + (group ? `${author}: ${text}` : text),
+      adapter: await adapterChoiceFor(ctx),
     });
     await redis.zadd(keys.chats(), Date.now(), chatId);
     await queueDelivery(ctx, enqueued, message);
   });
   return composer;
-}
-
-function authorName(message: Message): string {
-  const from = message.from;
-  if (!from) return message.sender_chat?.title ?? "?";
-  return [from.first_name, from.last_name].filter(Boolean).join(" ") || from.username || String(from.id);
 }

@@ -4,7 +4,7 @@
 import path from "node:path";
 import { Command, Option } from "commander";
 import { modelsDirOf, resolveModelPath } from "../../engine/index.js";
-import { FeedbackStore, type FeedbackRecord } from "../../store/index.js";
+import { FeedbackStore, PrivacyChoices, type FeedbackRecord } from "../../store/index.js";
 import { DATASET_FILES, exportDataset, type DatasetManifest } from "../../training/index.js";
 import { startCli } from "../cli-runtime.js";
 import { withRedis } from "../with-redis.js";
@@ -61,12 +61,13 @@ export function datasetCommand(): Command {
     .action(async (options: ExportOptions, command: Command) => {
       const { config, log } = startCli(command, { "model.source": options.model });
       const since = options.since ?? 0;
-      const records = await readFeedback(config, log, since);
+      const { records, optedOut } = await readFeedback(config, log, since);
       const modelPath = options.tokens
         ? await resolveModelPath(config.model.source, { modelsDir: modelsDirOf(config) })
         : null;
       const manifest = await exportDataset(records, {
         ...config.training,
+        optedOut,
         outDir: options.out,
         since,
         tokenize: modelPath
@@ -89,17 +90,20 @@ function readFeedback(
   config: ReturnType<typeof startCli>["config"],
   log: ReturnType<typeof startCli>["log"],
   since: number,
-): Promise<FeedbackRecord[]> {
-  return withRedis(config, log, "saiga-dataset", ({ redis, keys }) =>
-    new FeedbackStore({ redis, keys, log }).since(since),
-  );
+): Promise<{ records: FeedbackRecord[]; optedOut: Set<string> }> {
+  return withRedis(config, log, "saiga-dataset", async ({ redis, keys }) => ({
+    records: await new FeedbackStore({ redis, keys, log }).since(since),
+    // Users who opted out (/privacy off): their records are counted as excluded, never written.
+    optedOut: await new PrivacyChoices({ redis, keys }).optedOut(),
+  }));
 }
 
 function summary(manifest: DatasetManifest, dir: string): string {
   const c = manifest.counts;
   const lines = [
     `dataset ${manifest.hash.slice(0, 12)} → ${dir}`,
-    `  ${c.records} feedback records → ${c.examples} examples: ${c.desirable} desirable, ` +
+    `  ${c.records} feedback records (${c.excluded} excluded: opted out of training) → ` +
+      `${c.examples} examples: ${c.desirable} desirable, ` +
       `${c.undesirable} undesirable (${c.regenerated} regenerated)`,
     `  train ${c.train}, validation ${c.validation}`,
     `  left out: ${c.duplicates} duplicates, ${c.conflicts} outvoted, ${c.tooShort} too short, ` +

@@ -10,16 +10,24 @@ import { saigaExampleSchema, type SaigaExample, type SaigaMessage } from "./saig
 import { scrubPersonalData } from "./scrub-personal-data.js";
 import { splitOf, type DatasetSplit } from "./validation-split.js";
 
-/** Options of {@link buildDataset}: the `training` settings of the same names. */
+/** Options of {@link buildDataset}: the `training` settings of the same names, and who opted out. */
 export type BuildDatasetOptions = Pick<
   Config["training"],
   "regeneratedWeight" | "validationShare" | "minAnswerChars" | "maxAnswerChars"
->;
+> & {
+  /**
+   * Users who opted out of training (`/privacy off`, `PrivacyChoices.optedOut()`): their votes
+   * and their private chats' records are left out and counted as `excluded`. Default: none.
+   */
+  optedOut?: ReadonlySet<string>;
+};
 
 /** What became of the records. */
 export interface DatasetCounts {
   /** Feedback records given. */
   records: number;
+  /** Left out first: records of users who opted out of training (their votes, their private chats). */
+  excluded: number;
   /** Examples kept (train + validation). */
   examples: number;
   desirable: number;
@@ -68,6 +76,7 @@ export interface BuiltDataset {
 export function buildDataset(records: readonly FeedbackRecord[], options: BuildDatasetOptions): BuiltDataset {
   const counts: DatasetCounts = {
     records: records.length,
+    excluded: 0,
     examples: 0,
     desirable: 0,
     undesirable: 0,
@@ -86,7 +95,12 @@ export function buildDataset(records: readonly FeedbackRecord[], options: BuildD
   ordered.sort((a, b) => a.record.time - b.record.time || a.index - b.index);
 
   const byContent = new Map<string, DatasetEntry>();
+  const optedOut = options.optedOut ?? new Set<string>();
   for (const { record } of ordered) {
+    if (optedOut.has(record.userId) || optedOut.has(record.chatId)) {
+      counts.excluded++;
+      continue;
+    }
     const weight = record.kind === "regenerated" ? options.regeneratedWeight : 1;
     if (weight <= 0) {
       counts.zeroWeight++;

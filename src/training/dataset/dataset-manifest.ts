@@ -13,6 +13,8 @@ export const datasetManifestSchema = z.object({
   since: count,
   counts: z.object({
     records: count,
+    /** Records of users who opted out of training (`/privacy off`); 0 in manifests written before it. */
+    excluded: count.default(0),
     examples: count,
     desirable: count,
     undesirable: count,

@@ -40,6 +40,7 @@ export async function exportDataset(
     validationShare,
     minAnswerChars,
     maxAnswerChars,
+    ...(options.optedOut ? { optedOut: options.optedOut } : {}),
   });
   const dir = path.resolve(options.outDir);
   await mkdir(dir, { recursive: true });

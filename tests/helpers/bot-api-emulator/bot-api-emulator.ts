@@ -87,6 +87,8 @@ export interface CreateGroupOptions {
   type?: "group" | "supergroup";
   /** A public username (supergroups). Default none. */
   username?: string;
+  /** A supergroup with forum topics (`is_forum`); make topics with `createTopic`. Default false. */
+  forum?: boolean;
 }
 
 /** Who sends a user message, and where. */
@@ -96,6 +98,10 @@ export interface UserMessageInput {
   chat?: UserChat;
   /** The message (or its id) this one replies to. Default none. */
   replyTo?: Message | number;
+  /** Part of the replied message's text the user quotes (TextQuote); needs `replyTo`. Default none. */
+  quote?: string;
+  /** The forum topic (its thread id, from `createTopic`) the message is written in. Default none. */
+  topic?: number;
 }
 
 /** A user's text message. */
@@ -296,8 +302,32 @@ export class BotApiEmulator {
             type: "supergroup",
             title,
             ...(options.username === undefined ? {} : { username: options.username }),
+            ...(options.forum ? { is_forum: true as const } : {}),
           };
     return this.state.registerChat(chat).chat;
+  }
+
+  /**
+   * A new topic in a forum supergroup, created by `from`: its `forum_topic_created` service
+   * message, whose id is the topic's thread id (returned). Not an update (the bot has no use for it).
+   */
+  createTopic(chat: UserChat, name: string, from: User): number {
+    if (chat.type !== "supergroup" || !chat.is_forum) throw new Error(`chat ${chat.id} is not a forum`);
+    this.state.registerUser(from);
+    const record = this.state.registerChat(chat);
+    const threadId = record.nextMessageId;
+    this.state.addMessage(
+      record,
+      {
+        from,
+        message_thread_id: threadId,
+        is_topic_message: true,
+        forum_topic_created: { name, icon_color: 0x6fb9f0 },
+      },
+      false,
+    );
+    this.state.changed();
+    return threadId;
   }
 
   /** Gives `user` a role in the chat (what getChatMember answers); for the bot itself too. */
@@ -305,6 +335,22 @@ export class BotApiEmulator {
     this.state.registerUser(user);
     const record = this.chatRecord(chat);
     record.members.set(user.id, typeof role === "string" ? chatMemberOf(user, role) : role);
+  }
+
+  /** `by` adds the bot to a group: a my_chat_member update (left → member), as when Telegram adds it. */
+  addBotToGroup(chat: UserChat, by: User): void {
+    const record = this.chatRecord(chat);
+    this.state.registerUser(by);
+    record.members.set(this.bot.id, chatMemberOf(this.bot, "member"));
+    this.push({
+      my_chat_member: {
+        chat: record.chat,
+        from: by,
+        date: this.state.unixNow(),
+        old_chat_member: chatMemberOf(this.bot, "left"),
+        new_chat_member: chatMemberOf(this.bot, "member"),
+      },
+    });
   }
 
   /** The user blocks the bot: a my_chat_member update, then 403 for messages to them until they write again. */
@@ -815,13 +861,18 @@ export class BotApiEmulator {
       if (reply === undefined || reply.deleted)
         throw new Error(`no message ${id} in chat ${chat.id} to reply to`);
     }
+    const topic = input.topic === undefined ? undefined : this.state.topic(record, input.topic);
+    // In a topic, a message that replies to nothing else replies to the topic's creation, as in Telegram.
+    if (reply === undefined && topic !== undefined) reply = record.messages.get(topic);
     const { reply_to_message: _nested, ...replied } = reply?.message ?? {};
     const stored = this.state.addMessage(
       record,
       {
         from: input.from,
+        ...(topic === undefined ? {} : { message_thread_id: topic, is_topic_message: true }),
         ...fields,
         ...(reply === undefined ? {} : { reply_to_message: replied as ReplyMessage }),
+        ...(input.quote === undefined ? {} : { quote: quoteOf(input.quote, reply?.message) }),
       },
       false,
     );
@@ -846,6 +897,15 @@ export class BotApiEmulator {
       return false;
     });
   }
+}
+
+/** The TextQuote of `text`, a part of the replied message's text (as a user selects it). */
+function quoteOf(text: string, replied: Message | undefined): NonNullable<Message["quote"]> {
+  const position = (replied?.text ?? replied?.caption ?? "").indexOf(text);
+  if (replied === undefined || position < 0 || text === "") {
+    throw new Error(`the quote ${JSON.stringify(text)} is not part of the replied message`);
+  }
+  return { text, position, is_manual: true };
 }
 
 /** The failure outcome, recorded in the call. */
@@ -876,6 +936,7 @@ function viewOf(stored: StoredMessage): BotMessageView {
     ...(message.reply_markup === undefined ? {} : { replyMarkup: message.reply_markup }),
     edits: stored.edits,
     ...(message.reply_to_message === undefined ? {} : { replyTo: message.reply_to_message.message_id }),
+    ...(message.message_thread_id === undefined ? {} : { threadId: message.message_thread_id }),
     date: message.date,
     ...(message.edit_date === undefined ? {} : { editDate: message.edit_date }),
     deleted: stored.deleted,

@@ -16,6 +16,8 @@ export interface BotMessageView {
   edits: number;
   /** The message this one replies to. */
   replyTo?: number;
+  /** The forum topic it was sent to (`message_thread_id`). */
+  threadId?: number;
   date: number;
   editDate?: number;
   deleted: boolean;

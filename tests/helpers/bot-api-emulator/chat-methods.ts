@@ -1,6 +1,7 @@
 // The methods that read or configure rather than write: getMe, getChat, members, commands, callback answers, files.
 import type { BotCommand, BotCommandScope, ChatFullInfo, File } from "grammy/types";
 import { BotApiError } from "./bot-api-error.js";
+import { chatMemberOf } from "./chat-member-of.js";
 import type { MethodHandler } from "./method-handler.js";
 import type { RequestParams } from "./request-params.js";
 
@@ -57,6 +58,15 @@ const getChatMember: MethodHandler = (params, { state }) => {
 const getChatAdministrators: MethodHandler = (params, { state }) => {
   const record = state.chat(params.chatId());
   return [...record.members.values()].filter((m) => m.status === "creator" || m.status === "administrator");
+};
+
+/** The bot leaves a group: it is no longer a member there (see `BotApiEmulator.calls("leaveChat")`). */
+const leaveChat: MethodHandler = (params, { state }) => {
+  const record = state.chat(params.chatId());
+  if (record.chat.type === "private")
+    throw BotApiError.badRequest("chat member status can't be changed in private chats");
+  record.members.set(state.bot.id, chatMemberOf(state.bot, "left"));
+  return true;
 };
 
 const setMyCommands: MethodHandler = (params, { state }) => {
@@ -117,6 +127,7 @@ export const chatMethods: Record<string, MethodHandler> = {
   getChat,
   getChatMember,
   getChatAdministrators,
+  leaveChat,
   setMyCommands,
   getMyCommands,
   deleteMyCommands,

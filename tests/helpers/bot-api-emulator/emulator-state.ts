@@ -113,6 +113,16 @@ export class EmulatorState {
     return record;
   }
 
+  /** The forum topic `threadId` of the chat (its creation message's id), else the Bot API's 400. */
+  topic(record: ChatRecord, threadId: number): number {
+    const root = record.messages.get(threadId)?.message;
+    const forum = record.chat.type === "supergroup" && record.chat.is_forum === true;
+    if (!forum || root?.forum_topic_created === undefined) {
+      throw BotApiError.badRequest("message thread not found");
+    }
+    return threadId;
+  }
+
   /** A known chat by id or `@username`. */
   findChat(chatId: number | string): ChatRecord | undefined {
     if (typeof chatId === "number") return this.chats.get(chatId);

@@ -151,6 +151,13 @@ function withText(message: Message, text: string, entities: MessageEntity[]): Me
   return (entities.length > 0 ? { ...rest, text, entities } : { ...rest, text }) as Message;
 }
 
+/** The forum topic of `message_thread_id` (checked), as the fields of a message written in it. */
+function topicFields(params: RequestParams, record: ChatRecord, state: EmulatorState): Partial<Message> {
+  const threadId = params.optionalInt("message_thread_id");
+  if (threadId === undefined) return {};
+  return { message_thread_id: state.topic(record, threadId), is_topic_message: true };
+}
+
 /** Telegram removes a chat's drafts when the bot sends a message there. */
 function endDrafts(record: ChatRecord): void {
   for (const draft of record.drafts.values()) draft.active = false;
@@ -166,12 +173,14 @@ const sendMessage: MethodHandler = (params, { state }) => {
     entities: params.json<MessageEntity[]>("entities"),
   });
   const target = replyTarget(params, record, state);
+  const topic = topicFields(params, record, state);
   const markup = inlineKeyboardOf(params);
   const { reply_to_message: _nested, ...replied } = target?.message ?? {};
   const stored = state.addMessage(
     record,
     {
       from: botSender(state),
+      ...topic,
       text: formatted.text,
       ...(formatted.entities.length > 0 ? { entities: formatted.entities } : {}),
       ...(target === undefined
@@ -182,6 +191,45 @@ const sendMessage: MethodHandler = (params, { state }) => {
     },
     true,
     parseMode,
+  );
+  endDrafts(record);
+  return stored.message;
+};
+
+/** A bot's upload (multipart `document`): stored like users' files, so getFile and the file URL serve it. */
+const sendDocument: MethodHandler = async (params, { state }) => {
+  const record = state.chat(params.chatId());
+  assertCanWrite(state, record);
+  const upload = params.raw.document;
+  if (!(upload instanceof File)) throw BotApiError.badRequest("there is no document in the request");
+  const n = state.nextSequence();
+  const fileName = upload.name || "document";
+  const file = {
+    fileId: `DOCUMENT-${n}-${Buffer.from(`document:${n}`).toString("base64url")}`,
+    fileUniqueId: `AQAD${n}`,
+    path: `documents/file_${n}_${fileName.replace(/[^\w.-]/g, "_")}`,
+    bytes: Buffer.from(await upload.arrayBuffer()),
+  };
+  state.files.set(file.fileId, file);
+  const caption = params.optionalString("caption");
+  const markup = inlineKeyboardOf(params);
+  const stored = state.addMessage(
+    record,
+    {
+      from: botSender(state),
+      ...topicFields(params, record, state),
+      document: {
+        file_id: file.fileId,
+        file_unique_id: file.fileUniqueId,
+        file_name: fileName,
+        mime_type: upload.type || "application/octet-stream",
+        file_size: file.bytes.length,
+      },
+      ...(caption === undefined ? {} : { caption }),
+      ...(markup === undefined ? {} : { reply_markup: markup }),
+    },
+    true,
+    undefined,
   );
   endDrafts(record);
   return stored.message;
@@ -261,6 +309,7 @@ const sendChatAction: MethodHandler = (params, { state }) => {
   if (!CHAT_ACTIONS.has(params.optionalString("action") ?? "")) {
     throw BotApiError.badRequest("wrong parameter action in request");
   }
+  topicFields(params, record, state);
   return true;
 };
 
@@ -301,6 +350,7 @@ const sendMessageDraft: MethodHandler = (params, { state }) => {
 /** Handlers by method name. */
 export const messageMethods: Record<string, MethodHandler> = {
   sendMessage,
+  sendDocument,
   editMessageText,
   editMessageReplyMarkup,
   deleteMessage,

@@ -1,5 +1,6 @@
 // Reads a Bot API request's parameters: the query string plus a JSON, urlencoded or multipart body.
 import type { IncomingMessage } from "node:http";
+import busboy from "busboy";
 import { BotApiError } from "./bot-api-error.js";
 
 /** Largest body accepted (Telegram takes uploads up to 50 MB). */
@@ -35,14 +36,41 @@ export async function readRequestBody(request: IncomingMessage, url: URL): Promi
     return { ...params, ...Object.fromEntries(new URLSearchParams(body.toString("utf8"))) };
   }
   if (type === "multipart/form-data") {
-    // the platform's Request parses multipart bodies; no parser of our own
-    const form = await new Request("http://emulator.invalid/", {
-      method: "POST",
-      headers: { "content-type": contentType },
-      body,
-    }).formData();
-    for (const [name, value] of form) params[name] = value;
+    // busboy, not the platform's Request.formData(): undici refuses grammY's compact part headers
+    for (const [name, value] of await readMultipart(contentType, body)) params[name] = value;
+    // grammY sends files as `attach://<part>`: the parameter takes the part's File
+    for (const [name, value] of Object.entries(params)) {
+      if (
+        typeof value === "string" &&
+        value.startsWith("attach://") &&
+        params[value.slice(9)] instanceof File
+      ) {
+        params[name] = params[value.slice(9)];
+      }
+    }
     return params;
   }
   return params;
+}
+
+/** The fields of a multipart body, files as `File` objects. */
+function readMultipart(contentType: string, body: Buffer): Promise<[string, string | File][]> {
+  return new Promise((resolve, reject) => {
+    const fields: [string, string | File][] = [];
+    const parser = busboy({ headers: { "content-type": contentType } });
+    parser.on("field", (name, value) => fields.push([name, value]));
+    parser.on("file", (name, stream, info) => {
+      const chunks: Buffer[] = [];
+      stream.on("data", (chunk: Buffer) => chunks.push(chunk));
+      stream.on("end", () =>
+        fields.push([
+          name,
+          new File([Buffer.concat(chunks)], info.filename ?? name, { type: info.mimeType }),
+        ]),
+      );
+    });
+    parser.on("close", () => resolve(fields));
+    parser.on("error", () => reject(BotApiError.badRequest("can't parse multipart request")));
+    parser.end(body);
+  });
 }
