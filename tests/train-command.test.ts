@@ -93,7 +93,7 @@ describe("saiga dataset export", () => {
       dropped: 0,
     });
     expect(run.stdout).toContain(`dataset ${manifest.hash.slice(0, 12)}`);
-    expect(run.stdout).toContain("12 feedback records → 12 examples");
+    expect(run.stdout).toContain("12 feedback records (0 excluded: opted out of training) → 12 examples");
 
     const train = await readSaigaJsonl(path.join(out, "train.jsonl"));
     expect(train).toEqual(expected.train);
