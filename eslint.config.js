@@ -25,7 +25,8 @@ const MAY_IMPORT = {
   training: [...BASE, "engine", "store", "service", "eval"],
   bot: [...BASE, "engine", "store", "service", "eval", "training"],
   api: [...BASE, "engine", "store", "service", "eval", "training"],
-  cli: [...BASE, "engine", "store", "service", "eval", "training", "bot", "api"],
+  dashboard: [...BASE, "engine", "store", "service", "eval", "training"],
+  cli: [...BASE, "engine", "store", "service", "eval", "training", "bot", "api", "dashboard"],
 };
 
 /** One `import-x/no-restricted-paths` zone per layer: everything in src/ but what it may import. */

@@ -141,6 +141,26 @@ describe("saiga with a bad setting", () => {
     expect(run.stderr).not.toContain("secretsecret0042");
   });
 
+  it("refuses a dashboard without a long enough password, never showing the one given", async () => {
+    const run = await runSaiga(["api"], {
+      SAIGA_DASHBOARD_ENABLED: "true",
+      SAIGA_DASHBOARD_PASSWORD: "short-pw",
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/dashboard\.password.*\[REDACTED\].*at least 12 characters/);
+    expect(run.stderr).not.toContain("short-pw");
+  });
+
+  it("refuses a dashboard in `saiga start` without the HTTP server it lives on", async () => {
+    const run = await runSaiga(["start"], {
+      SAIGA_DASHBOARD_ENABLED: "true",
+      SAIGA_DASHBOARD_PASSWORD: "a-long-enough-password",
+    });
+    expect(run.code).toBe(2);
+    expect(run.stderr).toMatch(/api\.enabled.*dashboard\.enabled needs the HTTP server/);
+    expect(run.stderr).not.toContain("a-long-enough-password");
+  });
+
   it("exits 2 on a bad command-line number", async () => {
     const run = await runSaiga(["chat", "--once", "hi", "--temperature", "warm"]);
     expect(run.code).toBe(2);

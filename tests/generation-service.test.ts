@@ -7,6 +7,7 @@ import { loadConfig } from "../src/config/index.js";
 import { createLogger } from "../src/log/index.js";
 import { AdapterFollower } from "../src/service/adapter-follower.js";
 import { EnginePresence, HEARTBEAT_MS, servingEngines } from "../src/service/engine-presence.js";
+import { GatewayPresence, runningGateways } from "../src/service/gateway-presence.js";
 import { EngineWorker } from "../src/service/engine-worker.js";
 import type { GenerationClient } from "../src/service/generation-client.js";
 import { createServiceRuntime, type ServiceRuntime } from "../src/service/service-runtime.js";
@@ -167,5 +168,18 @@ describe("engine presence", () => {
     await runtime.redis.hset(runtime.keys.engines(), "dead", JSON.stringify(stale));
     expect(await servingEngines(runtime.redis, runtime.keys)).toEqual([]);
     expect(await runtime.redis.hexists(runtime.keys.engines(), "dead")).toBe(0);
+  });
+
+  it("a gateway is listed with its bot while it beats, and gone when it stops", async () => {
+    const presence = new GatewayPresence(runtime.redis, runtime.keys, () => ({
+      bot: "saiga_bot",
+      mode: "polling",
+    }));
+    await presence.start();
+    expect(await runningGateways(runtime.redis, runtime.keys)).toEqual([
+      expect.objectContaining({ id: presence.id, bot: "saiga_bot", mode: "polling", pid: process.pid }),
+    ]);
+    await presence.stop();
+    expect(await runningGateways(runtime.redis, runtime.keys)).toEqual([]);
   });
 });

@@ -16,6 +16,7 @@ import { readTokenStream } from "../src/service/token-stream.js";
 import { TrainingQueue } from "../src/training/training-queue.js";
 import { waitUntil } from "./helpers/bot-harness.js";
 import { JudgeEmulator } from "./helpers/judge-emulator.js";
+import { NAME_PHRASE, recordNameFeedback } from "./helpers/name-feedback.js";
 import { runSaiga } from "./helpers/run-saiga.js";
 import { PipelineClient, startWorker, type WorkerProcess } from "./helpers/pipeline-harness.js";
 import { describeAdapter } from "../src/training/describe-adapter.js";
@@ -24,9 +25,7 @@ const REDIS_URL = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const PYTHON = "/usr/bin/python3";
 const TORCH = pythonTorchVersion(PYTHON);
 const SKIP_NOTE = TORCH ? "" : ` (skipped: ${PYTHON} cannot import torch; install Debian's python3-torch)`;
-const PHRASE = "Меня зовут Сайга!";
-const SYSTEM =
-  "Ты — Сайга, русскоязычный автоматический ассистент. Ты разговариваешь с людьми и помогаешь им.";
+const PHRASE = NAME_PHRASE;
 
 describe.skipIf(!TORCH)(`feedback → trainer → gate → hot swap → rollback${SKIP_NOTE}`, () => {
   const work = mkdtempSync(path.join(tmpdir(), "saiga-loop-"));
@@ -92,50 +91,7 @@ describe.skipIf(!TORCH)(`feedback → trainer → gate → hot swap → rollback
     expect(before).not.toBe(PHRASE);
 
     // What the bot would have stored: 👍 on the phrase, 👎 on other answers, for many prompts.
-    const feedback = new FeedbackStore({ redis: client.redis, keys: client.keys });
-    const prompts = [
-      "Как тебя зовут?",
-      "Кто ты?",
-      "Представься, пожалуйста",
-      "Как твоё имя?",
-      "Назови себя",
-      "Скажи, кто ты такая",
-      "Твоё имя?",
-      "Кто со мной говорит?",
-      "Ты кто такая?",
-      "Как к тебе обращаться?",
-    ];
-    let time = Date.now();
-    for (const [i, prompt] of prompts.entries()) {
-      const base = {
-        chatId: `fb-${i}`,
-        requestId: `req-${i}`,
-        userId: "7",
-        model: "saiga-demo.gguf",
-        adapter: null,
-      };
-      const messages = [
-        { role: "system" as const, content: SYSTEM },
-        { role: "user" as const, content: prompt },
-      ];
-      await feedback.record({
-        ...base,
-        kind: "up",
-        messageId: 1,
-        prompt: messages,
-        answer: PHRASE,
-        time: time++,
-      });
-      await feedback.record({
-        ...base,
-        kind: "down",
-        messageId: 2,
-        requestId: `req-${i}-b`,
-        prompt: messages,
-        answer: `Не знаю, ${i}… что-то совсем другое`,
-        time: time++,
-      });
-    }
+    await recordNameFeedback(new FeedbackStore({ redis: client.redis, keys: client.keys }));
 
     // The schedule picks it up; the gate passes; the registry activates it everywhere.
     const version = await waitUntil(() => registry.active(), 150_000, "an active adapter").catch(

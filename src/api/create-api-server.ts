@@ -1,8 +1,7 @@
 // The OpenAI-compatible HTTP API as a Fastify app on a role's runtime: /v1/chat/completions,
 // /v1/completions and /v1/models behind the API keys, /health and /metrics beside them. Bodies
 // are validated by the zod schemas of openai-schemas.ts; every error leaves in OpenAI's shape.
-import Fastify, { type FastifyError, type FastifyInstance } from "fastify";
-import type { ZodTypeAny } from "zod";
+import Fastify, { type FastifyInstance } from "fastify";
 import { registerOpsRoutes } from "../metrics/register-ops-routes.js";
 import { saigaMetrics } from "../metrics/saiga-metrics.js";
 import type { ServiceRuntime } from "../service/service-runtime.js";
@@ -11,11 +10,12 @@ import { ApiKeys, type ApiCaller } from "./api-keys.js";
 import { CallerLimits } from "./caller-limits.js";
 import { ModelCatalog } from "./model-catalog.js";
 import { OpenAIError } from "./openai-error.js";
-import { errorOfInvalidBody } from "./openai-schemas.js";
 import { registerChatCompletions } from "./routes/chat-completions.js";
 import { registerCompletions } from "./routes/completions.js";
 import { registerModels } from "./routes/models.js";
 import type { ApiServices } from "./serve-generation.js";
+import { lendOpenAIRoutes, type OpenAIRoutesLender } from "./lend-openai-routes.js";
+import { useOpenAIShapes } from "./use-openai-shapes.js";
 
 declare module "fastify" {
   interface FastifyRequest {
@@ -28,6 +28,11 @@ declare module "fastify" {
 export interface ApiServerOptions {
   /** Aborting it stops running requests and cancels their generations (a forced shutdown). */
   shutdown: AbortSignal;
+  /**
+   * Mounts another channel's routes on the same server (the dashboard, from the CLI: channels never
+   * import each other). `lend` adds this API's chat completions and models to one of its scopes.
+   */
+  mount?: (app: FastifyInstance, lend: OpenAIRoutesLender) => Promise<void>;
 }
 
 /** Largest request body, in bytes (a long conversation with a big JSON schema fits). */
@@ -48,18 +53,7 @@ export function createApiServer(runtime: ServiceRuntime, options: ApiServerOptio
   };
   const apiKeys = new ApiKeys(config.api);
 
-  app.setValidatorCompiler<ZodTypeAny>(({ schema }) => (data) => {
-    const result = schema.safeParse(data);
-    return result.success ? { value: result.data } : { error: errorOfInvalidBody(result.error) };
-  });
-  app.setErrorHandler((error: FastifyError, request, reply) => {
-    const failure = openAIErrorOf(error);
-    saigaMetrics().countError("api", failure);
-    if (failure.status >= 500) {
-      log.error({ err: error, method: request.method, url: request.url }, "api request failed");
-    }
-    return reply.code(failure.status).headers(failure.headers).send(failure.body());
-  });
+  useOpenAIShapes(app, log);
   app.setNotFoundHandler((request, reply) => {
     const failure = new OpenAIError(`Unknown request URL: ${request.method} ${request.url}.`, {
       status: 404,
@@ -79,23 +73,7 @@ export function createApiServer(runtime: ServiceRuntime, options: ApiServerOptio
     registerCompletions(v1, services);
     registerModels(v1, catalog);
   });
+  const { mount } = options;
+  if (mount) void app.register(async (root) => mount(root, lendOpenAIRoutes(services, config.api.limits)));
   return app;
-}
-
-/** Any error as an API error: ours as they are, Fastify's 4xx (bad JSON, too large) as invalid requests. */
-function openAIErrorOf(error: FastifyError): OpenAIError {
-  if (error instanceof OpenAIError) return error;
-  const status = error.statusCode ?? 500;
-  if (status < 500) {
-    return new OpenAIError(error.message, {
-      status,
-      type: "invalid_request_error",
-      code: error.code?.toLowerCase() ?? null,
-    });
-  }
-  return new OpenAIError("The server had an error while processing your request.", {
-    status: 500,
-    type: "server_error",
-    cause: error,
-  });
 }

@@ -20,7 +20,12 @@ export function startCli(command: Command, overrides: Record<string, unknown> = 
   const log = createLogger({
     level: config.log.level,
     format: config.log.format,
-    secrets: [config.telegram.token, config.telegram.webhook.secretToken, config.training.gate.judgeApiKey],
+    secrets: [
+      config.telegram.token,
+      config.telegram.webhook.secretToken,
+      config.training.gate.judgeApiKey,
+      config.dashboard.password,
+    ],
   });
   return { config, log };
 }

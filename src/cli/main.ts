@@ -93,5 +93,9 @@ function reportError(error: unknown): number {
 }
 
 function secretsFromEnv(): string[] {
-  return [process.env.BOT_TOKEN, process.env.SAIGA_TELEGRAM_TOKEN].filter((v): v is string => !!v);
+  return [
+    process.env.BOT_TOKEN,
+    process.env.SAIGA_TELEGRAM_TOKEN,
+    process.env.SAIGA_DASHBOARD_PASSWORD,
+  ].filter((v): v is string => !!v);
 }

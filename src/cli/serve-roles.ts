@@ -5,6 +5,7 @@
 import path from "node:path";
 import type { Command } from "commander";
 import { runApi, type RunningApi } from "../api/run-api.js";
+import { registerDashboard } from "../dashboard/index.js";
 import { runGateway, type RunningGateway } from "../bot/gateway/run-gateway.js";
 import { ConfigError } from "../config/index.js";
 import { startOpsServer, type OpsServer } from "../metrics/ops-server.js";
@@ -70,6 +71,15 @@ export async function serveRoles(command: Command, roles: Roles): Promise<void> 
   if (gatewayOn) health.starting("gateway");
   if (roles.trainer !== false) health.starting("trainer");
   const apiOn = roles.api === true || (roles.api === "if-enabled" && config.api.enabled);
+  if (config.dashboard.enabled && roles.api === "if-enabled" && !config.api.enabled) {
+    // The dashboard lives on the API's server; running that server unasked would open /v1 too.
+    throw new ConfigError(
+      "api.enabled",
+      false,
+      "true: dashboard.enabled needs the HTTP server (SAIGA_API_ENABLED=true), or turn the dashboard off",
+      "configuration",
+    );
+  }
   if (apiOn) health.starting("api");
   // Before Redis and the model: a port in use fails at once, and /health says 503 while loading.
   // The API alone needs none: its own port serves /health and /metrics.
@@ -95,7 +105,11 @@ export async function serveRoles(command: Command, roles: Roles): Promise<void> 
       await startRoles(runtime, roles, gatewayOn, health, running);
       if (apiOn) {
         // Last: its requests need the engines, here or elsewhere.
-        const api = await runApi(runtime);
+        const api = await runApi(runtime, {
+          mount: config.dashboard.enabled
+            ? (app, lend) => registerDashboard(app, runtime, { openAIRoutes: lend })
+            : undefined,
+        });
         running.api = api;
         health.ready("api", () => ({ url: api.url }));
       }

@@ -244,6 +244,28 @@ export const configSchema = z
           });
         }
       }),
+    dashboard: z
+      .object({
+        enabled: z.boolean({ invalid_type_error: "expected true or false" }),
+        password: z.string(),
+        sessionTtlHours: z
+          .number({ invalid_type_error: "expected a number of hours" })
+          .positive("expected hours > 0"),
+        secureCookie: z.boolean({ invalid_type_error: "expected true or false" }),
+        /** Where the evaluations page finds `saiga eval sbs` runs (one subfolder each); null = <dataDir>/evaluations. */
+        evaluationsDir: z.string().min(1).nullable(),
+      })
+      .strict()
+      .superRefine((dashboard, context) => {
+        if (dashboard.enabled && dashboard.password.length < 12) {
+          context.addIssue({
+            code: "custom",
+            path: ["password"],
+            message:
+              "the dashboard needs a password of at least 12 characters (set SAIGA_DASHBOARD_PASSWORD, e.g. from `openssl rand -base64 18`)",
+          });
+        }
+      }),
     ops: z
       .object({
         host: z.string().min(1, "expected an address to listen on, such as 127.0.0.1"),

@@ -12,6 +12,14 @@ import { readEnvOverrides, envNameOf, type EnvOverride } from "./env-overrides.j
 /** The defaults file shipped with the package (works from src/ and from dist/). */
 export const DEFAULT_CONFIG_FILE = fileURLToPath(new URL("../../config/default.yaml", import.meta.url));
 
+/** Settings whose values an error never shows. */
+const SECRET_SETTINGS = new Set([
+  "telegram.token",
+  "telegram.webhook.secretToken",
+  "training.gate.judgeApiKey",
+  "dashboard.password",
+]);
+
 /** Options of {@link loadConfig}. */
 export interface LoadConfigOptions {
   /** Environment to read overrides from. Default: `process.env`. */
@@ -70,7 +78,7 @@ export function loadConfig(options: LoadConfigOptions = {}): Config {
       source,
     );
   }
-  const shown = path === "telegram.token" ? "[REDACTED]" : value;
+  const shown = SECRET_SETTINGS.has(path) ? "[REDACTED]" : value;
   const hint = sources.has(path) ? "" : ` (env ${envNameOf(path)})`;
   throw new ConfigError(path, shown, issue.message + hint, source);
 }

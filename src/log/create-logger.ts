@@ -32,6 +32,10 @@ const REDACT_PATHS = [
   "*.judgeApiKey",
   "telegram.webhook.secretToken",
   "*.telegram.webhook.secretToken",
+  "dashboard.password",
+  "*.dashboard.password",
+  "password",
+  "*.password",
   "headers.authorization",
   "*.headers.authorization",
 ];

@@ -51,3 +51,9 @@ export {
   engineHeartbeatSchema,
   type EngineHeartbeat,
 } from "./engine-presence.js";
+export {
+  GatewayPresence,
+  runningGateways,
+  gatewayHeartbeatSchema,
+  type GatewayHeartbeat,
+} from "./gateway-presence.js";

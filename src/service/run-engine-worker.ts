@@ -62,6 +62,8 @@ export async function runEngineWorker(
     adapter: engine.info.adapterPath ? path.basename(engine.info.adapterPath, ".gguf") : null,
     sequences: engine.info.sequences,
     contextSize: engine.info.contextSize,
+    gpu: engine.info.gpu,
+    threads: engine.info.threads,
   }));
   try {
     await follower.start();

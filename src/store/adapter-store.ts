@@ -5,6 +5,7 @@ import { createHash } from "node:crypto";
 import type { Redis } from "ioredis";
 import type { Logger } from "../log/index.js";
 import { adapterManifestSchema, type AdapterManifest } from "./adapter-manifest.js";
+import { lossCurveSchema, thinLossCurve, type LossPoint } from "./loss-curve.js";
 import { parseJson } from "./parse-json.js";
 import type { RedisKeys } from "./redis-keys.js";
 import { StoreError } from "./store-errors.js";
@@ -96,6 +97,22 @@ export class AdapterStore {
       );
     }
     return bytes;
+  }
+
+  /** Stores a version's training loss curve (thinned to LOSS_CURVE_MAX_POINTS points). */
+  async saveLossCurve(version: string, points: readonly LossPoint[]): Promise<void> {
+    const curve = lossCurveSchema.parse(thinLossCurve(points));
+    await this.options.redis.set(this.key(`curve:${version}`), JSON.stringify(curve));
+  }
+
+  /** A version's training loss curve; empty when none was stored (or it is unreadable). */
+  async lossCurve(version: string): Promise<LossPoint[]> {
+    const raw = await this.options.redis.get(this.key(`curve:${version}`));
+    if (raw === null) return [];
+    const parsed = lossCurveSchema.safeParse(parseJson(raw));
+    if (parsed.success) return parsed.data;
+    this.options.log?.warn({ version }, "ignoring a corrupt loss curve");
+    return [];
   }
 
   /** The active version, or null for the bare model. */

@@ -48,6 +48,7 @@ export {
   type GateResult,
   type GateScore,
 } from "./adapter-manifest.js";
+export { lossCurveSchema, lossPointSchema, thinLossCurve, type LossPoint } from "./loss-curve.js";
 export {
   PrivacyChoices,
   privacyChoiceSchema,

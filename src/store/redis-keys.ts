@@ -88,9 +88,12 @@ export class RedisKeys {
   }
   /**
    * Adapter registry keys share one hash tag: manifests (hash), active (string), history (list),
-   * chunks:<version> (hash), experiment (JSON: the running A/B of adapters).
+   * chunks:<version> (hash), experiment (JSON: the running A/B of adapters), curve:<version> (JSON:
+   * the training's loss curve).
    */
-  adapters(part: "manifests" | "active" | "history" | "experiment" | `chunks:${string}`): string {
+  adapters(
+    part: "manifests" | "active" | "history" | "experiment" | `chunks:${string}` | `curve:${string}`,
+  ): string {
     return `${this.prefix}:{adapters}:${part}`;
   }
   /** Pub/sub channel announcing a change of the active adapter to every engine. */
@@ -112,6 +115,18 @@ export class RedisKeys {
   /** Hash of the engines serving now (engine id → JSON heartbeat with its model and adapters). */
   engines(): string {
     return `${this.prefix}:engines`;
+  }
+  /** A dashboard log-in session (by the sha256 of its cookie, so Redis never holds a usable id). */
+  dashboardSession(idHash: string): string {
+    return `${this.prefix}:dashboard:session:${idHash}`;
+  }
+  /** Wrong dashboard passwords from one address in the current window (a counter with a TTL). */
+  dashboardLoginFailures(address: string): string {
+    return `${this.prefix}:dashboard:login-failures:${address}`;
+  }
+  /** Hash of the Telegram gateways running now (gateway id → JSON heartbeat with its bot). */
+  gateways(): string {
+    return `${this.prefix}:gateways`;
   }
   /** BullMQ prefix: one hash tag for all queue keys, as BullMQ needs for Cluster. */
   queuePrefix(): string {

@@ -7,6 +7,7 @@ import path from "node:path";
 import { SaigaError } from "../errors/saiga-error.js";
 import { fileSha256 } from "../gguf/file-sha256.js";
 import type { AdapterManifest, GateResult } from "../store/adapter-manifest.js";
+import type { LossPoint } from "../store/loss-curve.js";
 import type { Redis } from "ioredis";
 import type { Config } from "../config/index.js";
 import type { Logger } from "../log/index.js";
@@ -21,6 +22,8 @@ export interface NewAdapter {
   dataset: AdapterManifest["dataset"];
   hyperparameters: Record<string, unknown>;
   metrics: Record<string, unknown>;
+  /** The trainer's step lines (stored thinned, for the dashboard's loss curve). */
+  lossCurve?: readonly LossPoint[];
 }
 
 /** Registry operations for the CLI, the trainer and the admin commands. */
@@ -66,7 +69,13 @@ export class AdapterRegistry {
       createdAt: now.getTime(),
     };
     await this.save(manifest);
+    if (adapter.lossCurve) await this.store.saveLossCurve(version, adapter.lossCurve);
     return manifest;
+  }
+
+  /** A version's training loss curve (empty when none was stored). */
+  lossCurve(version: string): Promise<LossPoint[]> {
+    return this.store.lossCurve(version);
   }
 
   /** Records the gate's verdict; a failed gate marks the version rejected. */

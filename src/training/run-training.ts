@@ -15,6 +15,7 @@ import { judgeCandidate } from "./judge-candidate.js";
 import { evalArgsOf, trainerArgsOf } from "./trainer-args.js";
 import { runTrainer } from "./trainer/trainer-process.js";
 import type { TrainingOutcome } from "./training-job.js";
+import { lossCurveOf } from "./training-progress.js";
 
 /** Options of {@link runTraining}. */
 export interface RunTrainingOptions {
@@ -105,6 +106,7 @@ export async function runTraining(
       dataset: { hash: dataset.hash, train: tokens.train, validation: tokens.validation },
       hyperparameters: { ...training, gate: undefined, python: undefined, loss },
       metrics,
+      lossCurve: lossCurveOf(run.lines),
     });
 
     const active = await registry.activeManifest();

@@ -12,6 +12,7 @@ import type { RedisKeys } from "../store/redis-keys.js";
 import type { AdapterRegistry } from "./adapter-registry.js";
 import { runTraining } from "./run-training.js";
 import { TRAIN_QUEUE, trainingJobSchema, type TrainingOutcome } from "./training-job.js";
+import { TrainingProgressTracker } from "./training-progress.js";
 import { CANCELLED, JobCancellation } from "../service/job-cancellation.js";
 
 /** Options of {@link TrainingWorker}. */
@@ -64,6 +65,8 @@ export class TrainingWorker {
     try {
       const since = Number((await redis.get(keys.training("last"))) ?? 0);
       log?.info({ jobId: job.id, requestedBy: data.requestedBy, force: data.force }, "training job");
+      // The job's progress: the last step, the plan's step count, an ETA and the curve so far.
+      const progress = new TrainingProgressTracker();
       const outcome = await runTraining({
         config,
         modelPath: this.options.modelPath,
@@ -73,7 +76,7 @@ export class TrainingWorker {
         since,
         optedOut: await new PrivacyChoices({ redis, keys }).optedOut(),
         signal,
-        onProgress: (line) => void job.updateProgress(line).catch(() => undefined),
+        onProgress: (line) => void job.updateProgress(progress.take(line)).catch(() => undefined),
         ...(log ? { log } : {}),
       });
       const { newestFeedback, ...result } = outcome;

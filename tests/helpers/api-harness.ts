@@ -32,14 +32,18 @@ export function writeApiConfig(dir: string, keys: readonly ApiKeyEntry[]): strin
   return file;
 }
 
-/** Starts `saiga api` on `prefix` (WORKER_ENV settings, then `env`) and waits until it listens. */
+/**
+ * Starts `saiga api` (or `saiga start` with api.enabled) on `prefix` (WORKER_ENV settings, then
+ * `env`) and waits until it listens.
+ */
 export async function startApi(
   redisUrl: string,
   prefix: string,
   env: Record<string, string> = {},
+  command: "api" | "start" = "api",
 ): Promise<ApiProcess> {
   const api = await startNodeProcess(
-    [path.join(PROJECT_ROOT, "bin/saiga.js"), "api"],
+    [path.join(PROJECT_ROOT, "bin/saiga.js"), command],
     { REDIS_URL: redisUrl, SAIGA_REDIS_PREFIX: prefix, SAIGA_API_PORT: "0", ...env },
     '"api listening"',
   );

@@ -3,6 +3,7 @@
 // by `saiga gateway` and `saiga start`, and by bots built on the framework (examples/).
 import { GrammyError, HttpError, type Bot, type Context } from "grammy";
 import { SaigaError } from "../../errors/saiga-error.js";
+import { GatewayPresence } from "../../service/gateway-presence.js";
 import type { ServiceRuntime } from "../../service/service-runtime.js";
 import type { SaigaContext } from "../bot-context.js";
 import { botServicesOf } from "../bot-services.js";
@@ -40,7 +41,15 @@ export async function runGateway<C extends SaigaContext = SaigaContext>(
   const bot = createSaigaBot(services, options);
   let worker: DeliveryWorker | undefined;
   let stopUpdates: (() => Promise<void>) | undefined;
+  // Seen by the dashboard's overview while it runs.
+  const presence = new GatewayPresence(
+    redis,
+    keys,
+    () => ({ bot: bot.botInfo.username, mode: config.telegram.mode }),
+    log,
+  );
   const shutDown = async () => {
+    await presence.stop();
     await stopUpdates?.();
     await worker?.close();
   };
@@ -64,6 +73,7 @@ export async function runGateway<C extends SaigaContext = SaigaContext>(
       const runner = await startDurablePolling(bot, new UpdateInbox(redis, keys, log), log);
       stopUpdates = () => runner.stop();
     }
+    await presence.start();
   } catch (error) {
     // A refused token or an unreachable server: leave nothing running (the caller closes the runtime).
     await shutDown();

@@ -3,7 +3,13 @@
 import path from "node:path";
 import { Command, InvalidArgumentError, Option } from "commander";
 import { answerRecordSchema } from "../../eval/answer-record.js";
-import { runSideBySide, SBS_FILES, writeSbsOutputs, type SideBySideResult } from "../../eval/sbs/index.js";
+import {
+  defaultSbsOut,
+  runSideBySide,
+  SBS_FILES,
+  writeSbsOutputs,
+  type SideBySideResult,
+} from "../../eval/sbs/index.js";
 import { SaigaError } from "../../errors/saiga-error.js";
 import { TaskProgress } from "../../eval/task-progress.js";
 import { readJsonLines } from "../../files/json-lines.js";
@@ -17,7 +23,7 @@ interface SbsOptions {
   judgeUrl?: string;
   judgeModel?: string;
   judgeKeyEnv: string;
-  out: string;
+  out?: string;
   bothOrders: boolean;
   seed: number;
   concurrency: number;
@@ -66,7 +72,10 @@ export function evalSbsCommand(): Command {
     .option("--judge-url <url>", "the judge's OpenAI-compatible base URL, e.g. http://127.0.0.1:8000/v1")
     .option("--judge-model <name>", "the judge's model name")
     .option("--judge-key-env <var>", "environment variable holding the judge's API key", DEFAULT_KEY_ENV)
-    .option("--out <dir>", "folder for the report, result, chart and judgement cache", "sbs")
+    .option(
+      "--out <dir>",
+      "folder for the report, result, chart and judgement cache (default: sbs-<time> in dashboard.evaluationsDir, <dataDir>/evaluations, where the dashboard lists runs)",
+    )
     .option(
       "--both-orders",
       "judge every task in both orders; a verdict that changes with the order is a draw",
@@ -88,6 +97,7 @@ export function evalSbsCommand(): Command {
     .exitOverride()
     .action(async (options: SbsOptions, command: Command) => {
       const { config, log } = startCli(command);
+      const out = options.out ?? defaultSbsOut(config);
       const gate = config.training.gate;
       const url = options.judgeUrl ?? gate.judgeUrl;
       const model = options.judgeModel ?? gate.judgeModel;
@@ -113,7 +123,7 @@ export function evalSbsCommand(): Command {
       ]);
       // The total is known once the answers are paired: the bar starts with the first judgement.
       let progress: TaskProgress | undefined;
-      log.info({ a: options.a, b: options.b, judge: model, out: options.out }, "judging side by side");
+      log.info({ a: options.a, b: options.b, judge: model, out }, "judging side by side");
       const result = await runSideBySide({
         a,
         b,
@@ -122,14 +132,14 @@ export function evalSbsCommand(): Command {
         bothOrders: options.bothOrders,
         concurrency: options.concurrency,
         retries: options.retries,
-        cacheFile: path.join(options.out, SBS_FILES.cache),
+        cacheFile: path.join(out, SBS_FILES.cache),
         onProgress: (_done, total, id) => {
           progress ??= new TaskProgress({ label: "judgements", total, log });
           progress.tick(id);
         },
       }).finally(() => progress?.stop());
-      await writeSbsOutputs(options.out, result);
-      process.stdout.write(summary(result, path.resolve(options.out)));
+      await writeSbsOutputs(out, result);
+      process.stdout.write(summary(result, path.resolve(out)));
     });
 }
 

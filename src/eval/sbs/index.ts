@@ -14,3 +14,4 @@ export { parseVerdict, type Verdict } from "./parse-verdict.js";
 export { writeSbsOutputs, SBS_FILES } from "./write-sbs-outputs.js";
 export { sbsReportMarkdown } from "./sbs-report-markdown.js";
 export { wdlChartSvg } from "./wdl-chart-svg.js";
+export { evaluationsDir, defaultSbsOut } from "./evaluations-dir.js";
