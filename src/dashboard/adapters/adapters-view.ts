@@ -4,6 +4,7 @@
 import type { AdapterManifest } from "../../store/adapter-manifest.js";
 import { dataTable } from "../data-table.js";
 import { html, type SafeHtml } from "../html.js";
+import { confirmedAction } from "../confirmed-action.js";
 
 /** Where a version's details are (the adapters page, showing it). */
 export function adapterUrl(version: string): string {
@@ -136,22 +137,22 @@ function activateForm(manifest: AdapterManifest, csrf: string): SafeHtml | strin
   const question = rejected
     ? `Adapter ${manifest.version} failed the evaluation gate. Activate it anyway on every engine?`
     : `Activate adapter ${manifest.version} on every engine?`;
-  return html`<form method="post" action="/admin/api/adapters/activate" class="inline" data-confirm="${question}">
-    <input type="hidden" name="_csrf" value="${csrf}" />
-    <input type="hidden" name="version" value="${manifest.version}" />
-    ${rejected ? html`<input type="hidden" name="force" value="1" />` : ""}
-    <button type="submit" class="activate">Activate</button>
-  </form>`;
+  return confirmedAction({
+    action: "/admin/api/adapters/activate",
+    question,
+    csrf,
+    fields: { version: manifest.version, ...(rejected ? { force: "1" } : {}) },
+    label: "Activate",
+    buttonClass: "activate",
+  });
 }
 
 function rollbackForm(csrf: string): SafeHtml {
-  return html`<form
-    method="post"
-    action="/admin/api/adapters/rollback"
-    class="inline"
-    data-confirm="Roll back to the version that was active before this one, on every engine?"
-  >
-    <input type="hidden" name="_csrf" value="${csrf}" />
-    <button type="submit" class="rollback">Roll back</button>
-  </form>`;
+  return confirmedAction({
+    action: "/admin/api/adapters/rollback",
+    question: "Roll back to the version that was active before this one, on every engine?",
+    csrf,
+    label: "Roll back",
+    buttonClass: "rollback",
+  });
 }

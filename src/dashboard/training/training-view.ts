@@ -5,18 +5,17 @@ import { dataTable } from "../data-table.js";
 import { html, type SafeHtml } from "../html.js";
 import { adapterUrl } from "../adapters/adapters-view.js";
 import type { TrainingRun, TrainingRuns } from "./training-runs.js";
+import { confirmedAction } from "../confirmed-action.js";
 
 /** The whole page body. */
 export function trainingView(runs: TrainingRuns, csrf: string): SafeHtml {
-  return html`<form
-      method="post"
-      action="/admin/api/training/start"
-      class="inline"
-      data-confirm="Start a training from the stored feedback now (without the new-feedback threshold)?"
-    >
-      <input type="hidden" name="_csrf" value="${csrf}" />
-      <button type="submit" class="primary train-now">Train now</button>
-    </form>
+  return html`${confirmedAction({
+      action: "/admin/api/training/start",
+      question: "Start a training from the stored feedback now (without the new-feedback threshold)?",
+      csrf,
+      label: "Train now",
+      buttonClass: "primary train-now",
+    })}
     <h2>Now</h2>
     <div id="training-current" data-jobs="${runs.current.map((run) => run.id).join(",")}">
       ${
@@ -48,16 +47,14 @@ function currentView(run: TrainingRun, csrf: string): SafeHtml {
       ${stat("ETA", "run-eta", etaOf(progress?.etaSeconds))}
     </div>
     <div class="chart-box"><canvas id="training-live" aria-label="loss per step so far"></canvas></div>
-    <form
-      method="post"
-      action="/admin/api/training/cancel"
-      class="inline"
-      data-confirm="Cancel training job ${run.id}? The trainer stops it; nothing is registered."
-    >
-      <input type="hidden" name="_csrf" value="${csrf}" />
-      <input type="hidden" name="jobId" value="${run.id}" />
-      <button type="submit" class="cancel">Cancel</button>
-    </form>
+    ${confirmedAction({
+      action: "/admin/api/training/cancel",
+      question: `Cancel training job ${run.id}? The trainer stops it; nothing is registered.`,
+      csrf,
+      fields: { jobId: run.id },
+      label: "Cancel",
+      buttonClass: "cancel",
+    })}
   </div>`;
 }
 
