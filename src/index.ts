@@ -46,6 +46,7 @@ export {
   UserLimits,
   RedisKeys,
   createRedis,
+  type RedisConnection,
   ensureRedis,
   startEmbeddedRedis,
   type EnsureRedisOptions,

@@ -8,7 +8,7 @@ import { createServer, type Server } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Writable } from "node:stream";
-import { Redis } from "ioredis";
+import { Redis, type Cluster } from "ioredis";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createLogger, type Logger } from "../src/log/index.js";
 import { checkEvictionPolicy } from "../src/store/check-eviction-policy.js";
@@ -50,7 +50,7 @@ function captureLog(): { log: Logger; lines: LogLine[]; text: () => string } {
 
 const tempDirs: string[] = [];
 const servers: EmbeddedRedis[] = [];
-const connections: Redis[] = [];
+const connections: (Redis | Cluster)[] = [];
 
 async function dataDir(): Promise<string> {
   const dir = await mkdtemp(path.join(tmpdir(), "saiga-redis-"));

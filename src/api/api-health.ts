@@ -1,12 +1,12 @@
 // `GET /health` on the API's port: 200 while at least one engine is serving (a request would be
 // answered), 503 before that or when Redis does not answer; the engines are the details.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../store/redis-connection.js";
 import type { HealthReport } from "../metrics/health-report.js";
 import { redisReachable } from "../metrics/redis-reachable.js";
 import type { ModelCatalog } from "./model-catalog.js";
 
 /** The API's health report. */
-export async function apiHealth(redis: Redis, catalog: ModelCatalog): Promise<HealthReport> {
+export async function apiHealth(redis: RedisConnection, catalog: ModelCatalog): Promise<HealthReport> {
   const reachable = await redisReachable(redis);
   const engines = reachable ? await catalog.engines().catch(() => []) : [];
   return {

@@ -3,7 +3,7 @@
 // counters); requests running at once are counted here, per API process. A refused request
 // is a 429 with `retry-after` (a ban a 403). Tokens are counted by the engine worker after
 // each answer, under the job's user id.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../store/redis-connection.js";
 import type { RedisKeys } from "../store/redis-keys.js";
 import { nextUtcMidnight, UserLimits } from "../store/user-limits.js";
 import type { ApiCaller } from "./api-keys.js";
@@ -15,7 +15,7 @@ export class CallerLimits {
   private readonly running = new Map<string, number>();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly keys: RedisKeys,
   ) {}
 

@@ -3,7 +3,7 @@
 // name (e.g. `SmolLM2-135M-Instruct.Q4_1`), and every adapter version trained on that model
 // under its version id (`v20261201030000-1a2b`). An id maps to the job's adapter choice; each
 // adapter is a context of its own on the same loaded weights.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../store/redis-connection.js";
 import { servingEngines, type EngineHeartbeat } from "../service/engine-presence.js";
 import type { AdapterChoice } from "../service/protocol/generate-job.js";
 import type { AdapterManifest } from "../store/adapter-manifest.js";
@@ -38,7 +38,7 @@ export function baseModelId(file: string): string {
 /** Reads the catalog from the engines' heartbeats and the adapter registry. */
 export class ModelCatalog {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly keys: RedisKeys,
     private readonly adapters: AdapterStore,
   ) {}

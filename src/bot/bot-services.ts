@@ -1,6 +1,6 @@
 // What the bot's handlers use: the stores and queues of the pipeline, the configuration and the
 // log. Built once per gateway process by `botServicesOf(runtime)` and shared by every update.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../store/redis-connection.js";
 import type { Config } from "../config/index.js";
 import type { Logger } from "../log/index.js";
 import type { GenerationClient } from "../service/generation-client.js";
@@ -19,7 +19,7 @@ import { DeliveryQueue } from "./delivery/delivery-queue.js";
 export interface BotServices {
   config: Config;
   log: Logger;
-  redis: Redis;
+  redis: RedisConnection;
   keys: RedisKeys;
   store: ChatStore;
   generation: GenerationClient;

@@ -191,7 +191,8 @@ async function startRoles(
 /** The `generate` queue's counts for `saiga_generate_queue_jobs`; none while Redis is away. */
 async function generateQueueCounts(runtime: ServiceRuntime) {
   if (runtime.redis.status !== "ready") throw new Error("Redis is not connected");
-  return runtime.generation.queue.getJobCounts(...QUEUE_STATES);
+  // Summed over the shared queue and the engines' own queues (chat routing).
+  return runtime.generation.jobCounts(...QUEUE_STATES);
 }
 
 /** The process's name in Redis' CLIENT LIST: its roles. */

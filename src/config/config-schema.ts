@@ -86,7 +86,10 @@ export const configSchema = z
       .object({
         url: z
           .string()
-          .regex(/^rediss?:\/\//, "expected a redis:// or rediss:// URL")
+          .regex(
+            /^rediss?(\+(cluster|sentinel))?:\/\//,
+            "expected a redis://, rediss://, redis+cluster:// or redis+sentinel:// URL",
+          )
           .nullable(),
         prefix: z.string().regex(/^[A-Za-z0-9_-]+$/, "expected letters, digits, - or _"),
       })
@@ -128,6 +131,7 @@ export const configSchema = z
         lockMs: positiveInt.min(1000, "expected a whole number of milliseconds ≥ 1000"),
         streamMaxLength: positiveInt.min(100, "expected a whole number ≥ 100"),
         streamTtlSeconds: positiveInt.min(10, "expected a whole number of seconds ≥ 10"),
+        routing: enumOf(["warm", "any"] as const),
       })
       .strict(),
     model: z
@@ -142,7 +146,14 @@ export const configSchema = z
         batchSize: positiveInt.min(1, "expected a whole number ≥ 1"),
         threads: autoOrCount(1),
         gpu: enumOf(GPU_BACKENDS),
+        llamaBuild: enumOf(["native", "prebuilt"] as const),
         gpuLayers: autoOrCount(0),
+        stateCache: z
+          .object({
+            maxBytes: positiveInt.min(0, "expected a whole number of bytes ≥ 0 (0 = off)"),
+            dir: z.string().min(1).nullable(),
+          })
+          .strict(),
       })
       .strict(),
     generation: z

@@ -2,7 +2,7 @@
 // (a Redis dump holds no usable id), the CSRF token as the value, expiring after
 // `dashboard.sessionTtlHours` without use.
 import { createHash, randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../store/redis-connection.js";
 import { z } from "zod";
 import type { RedisKeys } from "../store/redis-keys.js";
 
@@ -17,7 +17,7 @@ export type DashboardSession = z.infer<typeof sessionSchema> & { id: string };
 /** Creates, finds (refreshing the expiry) and ends sessions. */
 export class DashboardSessions {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly keys: RedisKeys,
     private readonly ttlSeconds: number,
   ) {}

@@ -1,7 +1,7 @@
 // Slows down password guessing: after `limit` wrong passwords from one address within the window,
 // that address may not try again until the window ends. Counters live in Redis, so every API
 // process behind a load balancer counts together.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../store/redis-connection.js";
 import type { RedisKeys } from "../store/redis-keys.js";
 
 /** Wrong passwords allowed per address and window. */
@@ -12,7 +12,7 @@ const WINDOW_SECONDS = 600;
 /** Counts wrong passwords per address. */
 export class LoginThrottle {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly keys: RedisKeys,
   ) {}
 

@@ -103,7 +103,16 @@ async function decodeSpeed(model: LlamaModel, threads: number): Promise<number> 
 async function cacheKey(model: LlamaModel): Promise<string> {
   const file = await stat(model.filename ?? "").catch(() => undefined);
   const cpu = cpus()[0]?.model ?? "cpu";
-  return [model.filename, file?.size, file?.mtimeMs, cpu, cpus().length, model.gpuLayers].join("|");
+  // The binary matters too: the native build's OpenMP threads scale where the prebuilt's do not.
+  return [
+    model.filename,
+    file?.size,
+    file?.mtimeMs,
+    cpu,
+    cpus().length,
+    model.gpuLayers,
+    model.llama.buildType,
+  ].join("|");
 }
 
 async function readCache(file: string): Promise<Record<string, ThreadCalibration>> {

@@ -43,9 +43,11 @@ export async function createEngine(config: Config, options: CreateEngineOptions 
     batchSize: config.model.batchSize,
     threads: config.model.threads,
     gpu: config.model.gpu,
+    llamaBuild: config.model.llamaBuild,
     gpuLayers: config.model.gpuLayers,
     sampling: config.generation,
     threadCalibrationCache: path.resolve(config.dataDir, "thread-calibration.json"),
+    stateCache: config.model.stateCache,
     log,
     ...overrides,
   });

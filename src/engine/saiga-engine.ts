@@ -25,12 +25,13 @@ import {
   ModelLoadError,
 } from "./engine-errors.js";
 import type { GenerationEvent, GenerationStats, StopReason } from "./generation-event.js";
-import { getLlamaRuntime, type GpuSetting } from "./llama-runtime.js";
+import { getLlamaRuntime, type GpuSetting, type LlamaBuildSetting } from "./llama-runtime.js";
 import { tokenizePrompt } from "./prompt-tokens.js";
 import type { ResponseFormat } from "./response-format.js";
 import { isCompleteJson, ResponseGrammars } from "./response-grammars.js";
 import type { RequestSampling, SamplingOptions } from "./sampling-options.js";
 import { calibrateThreads, type ThreadCalibration } from "./calibrate-threads.js";
+import { SequenceStateCache, type SequenceStateCacheStats } from "./sequence-state-cache.js";
 import { StopStringMatcher } from "./stop-string-matcher.js";
 import { TokenTextStream } from "./token-text-stream.js";
 
@@ -65,6 +66,8 @@ export interface SaigaEngineOptions {
   threadCalibrationCache?: string;
   /** GPU backend. Default: `auto`. */
   gpu?: GpuSetting;
+  /** Which llama.cpp binaries run the CPU work (see LlamaBuildSetting). Default: `native`. */
+  llamaBuild?: LlamaBuildSetting;
   /** Layers to offload to the GPU. Default: `auto`. */
   gpuLayers?: number | "auto";
   /** Default sampling for requests that do not set their own. */
@@ -74,6 +77,12 @@ export interface SaigaEngineOptions {
    * evaluates its new tokens). Off only to measure what it saves. Default: true.
    */
   reusePrefix?: boolean;
+  /**
+   * Saved KV states of chats whose sequence was taken by another prompt, restored when the chat
+   * comes back (sequence-state-cache.ts): `maxBytes` of files (0 = off) under `dir` (null: the
+   * system's temp folder; a tmpfs such as /dev/shm keeps them in RAM). Default: off.
+   */
+  stateCache?: { maxBytes: number; dir?: string | null };
   /** A GGUF LoRA adapter applied to the context. Default: none. */
   adapterPath?: string;
   /**
@@ -112,6 +121,8 @@ export interface EngineInfo {
   modelPath: string;
   /** `cuda`, `vulkan`, `metal` or `cpu`. */
   gpu: string;
+  /** llama.cpp's binaries: `native` (built on this machine at install) or `prebuilt` (from npm). */
+  binary: "native" | "prebuilt";
   gpuLayers: number;
   threads: number;
   /** How `threads` was chosen, with the measured tokens/s per thread count for `auto`. */
@@ -136,6 +147,7 @@ interface PreparedRequest {
 export class SaigaEngine {
   private readonly contexts: AdapterContexts;
   private readonly grammars: ResponseGrammars;
+  private readonly stateCache: SequenceStateCache;
   private readonly closeController = new AbortController();
   private readonly active = new Set<Promise<unknown>>();
   private swapping: Promise<void> = Promise.resolve();
@@ -154,6 +166,11 @@ export class SaigaEngine {
       log: options.log,
     });
     this.grammars = new ResponseGrammars(model.llama);
+    this.stateCache = new SequenceStateCache({
+      maxBytes: options.reusePrefix === false ? 0 : (options.stateCache?.maxBytes ?? 0),
+      dir: options.stateCache?.dir,
+      log: options.log,
+    });
   }
 
   /**
@@ -178,6 +195,11 @@ export class SaigaEngine {
     return this.contexts.describe();
   }
 
+  /** Size and hit counts of the saved KV states (for /health and metrics). */
+  stateCacheStats(): SequenceStateCacheStats {
+    return this.stateCache.stats();
+  }
+
   /** Loads the model and creates the context. */
   static async create(options: SaigaEngineOptions): Promise<SaigaEngine> {
     if (options.adapterPath && !existsSync(options.adapterPath)) {
@@ -185,7 +207,7 @@ export class SaigaEngine {
         `Adapter file not found: ${options.adapterPath}. Give the path of a GGUF LoRA adapter.`,
       );
     }
-    const llama = await getLlamaRuntime(options.gpu ?? "auto", options.log);
+    const llama = await getLlamaRuntime(options.gpu ?? "auto", options.log, options.llamaBuild);
     let model: LlamaModel;
     try {
       model = await llama.loadModel({
@@ -225,6 +247,7 @@ export class SaigaEngine {
       const info: EngineInfo = {
         modelPath: options.modelPath,
         gpu: llama.gpu === false ? "cpu" : llama.gpu,
+        binary: llama.buildType === "localBuild" ? "native" : "prebuilt",
         gpuLayers: model.gpuLayers,
         threads: context.idealThreads,
         threadChoice: { setting: String(threadSetting), measured: calibration?.measured },
@@ -336,6 +359,9 @@ export class SaigaEngine {
     started: number,
   ): AsyncGenerator<GenerationEvent, void, void> {
     const { tokens: promptTokens, sampling, grammar } = prepared;
+    // Save what this sequence holds before it is erased for another chat, or load this chat's
+    // saved state when that holds more of the prompt; reuse below counts restored tokens too.
+    await this.stateCache.prepare(sequence, promptTokens);
     // Keep the longest prefix of the prompt that the sequence already evaluated; at least one
     // token must be evaluated again to get the logits of the next one.
     const reused =
@@ -441,6 +467,7 @@ export class SaigaEngine {
       this.closeController.abort(new EngineError("ENGINE_CLOSED", "The engine is closed."));
       await Promise.allSettled([...this.active, this.swapping]);
       await this.contexts.close();
+      await this.stateCache.close();
       await this.model.dispose();
     })();
     return this.closing;

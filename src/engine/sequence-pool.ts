@@ -1,7 +1,15 @@
 // Hands out the sequences of one llama.cpp context to concurrent generations. A free sequence
 // that already holds the longest prefix of the new prompt is preferred, so a chat's next turn
 // only evaluates its new tokens (KV reuse); among equals the least recently used one is taken.
+// A sequence that holds another chat is taken only when no free one can serve the prompt without
+// erasing one: sharing the system prompt is not worth another chat's history.
 import type { LlamaContext, LlamaContextSequence, Token } from "node-llama-cpp";
+
+/**
+ * Tokens past the shared prefix that a sequence may lose and still count as holding the prompt's
+ * own chat (the previous answer's last tokens are often rendered differently in the next prompt).
+ */
+const KEEPS_CHAT_SLACK = 32;
 
 interface Waiter {
   prompt: readonly Token[];
@@ -57,19 +65,38 @@ export class SequencePool {
     for (const waiter of this.waiters.splice(0)) waiter.reject(reason);
   }
 
+  /**
+   * The free sequence that keeps its state for this prompt (it loses fewer than KEEPS_CHAT_SLACK
+   * tokens: empty, the shared system prompt, or the prompt's own chat) with the longest prefix;
+   * when none does, the one with the longest prefix. Ties go to the least recently used.
+   */
   private takeBest(prompt: readonly Token[]): LlamaContextSequence | undefined {
     let bestIndex = -1;
-    let bestPrefix = -1;
-    let bestUse = Infinity;
+    let best = { keeps: false, prefix: -1, used: Infinity };
     this.free.forEach((sequence, index) => {
       const prefix = sequence.compareContextTokens(prompt as Token[]).firstDifferentIndex;
-      const used = this.lastUsed.get(sequence) ?? 0;
-      if (prefix > bestPrefix || (prefix === bestPrefix && used < bestUse)) {
+      const candidate = {
+        keeps: sequence.nextTokenIndex - prefix < KEEPS_CHAT_SLACK,
+        prefix,
+        used: this.lastUsed.get(sequence) ?? 0,
+      };
+      if (isBetter(candidate, best)) {
         bestIndex = index;
-        bestPrefix = prefix;
-        bestUse = used;
+        best = candidate;
       }
     });
     return bestIndex >= 0 ? this.free.splice(bestIndex, 1)[0] : undefined;
   }
+}
+
+interface Candidate {
+  keeps: boolean;
+  prefix: number;
+  used: number;
+}
+
+function isBetter(a: Candidate, b: Candidate): boolean {
+  if (a.keeps !== b.keeps) return a.keeps;
+  if (a.prefix !== b.prefix) return a.prefix > b.prefix;
+  return a.used < b.used;
 }

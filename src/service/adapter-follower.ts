@@ -5,7 +5,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../store/redis-connection.js";
 import { fileSha256 } from "../gguf/file-sha256.js";
 import { SaigaError } from "../errors/saiga-error.js";
 import type { Logger } from "../log/index.js";
@@ -18,7 +18,7 @@ export interface AdapterFollowerOptions {
   engine: Pick<SaigaEngine, "setAdapter" | "info">;
   store: AdapterStore;
   /** Duplicated for the subscription. */
-  redis: Redis;
+  redis: RedisConnection;
   keys: RedisKeys;
   /** The adapter registry folder (`training.adaptersDir`): files are `<dir>/<version>/<version>.gguf`, fetched when missing. */
   adaptersDir: string;
@@ -29,7 +29,7 @@ export interface AdapterFollowerOptions {
 
 /** Follows the active adapter until closed. */
 export class AdapterFollower {
-  private subscriber: Redis | undefined;
+  private subscriber: RedisConnection | undefined;
   private modelSha256: Promise<string> | undefined;
   private applying: Promise<void> = Promise.resolve();
   /** Versions whose local file was checked (versions are immutable). */

@@ -1,11 +1,11 @@
 // Which engines are serving now: each engine process writes a heartbeat (its model, its active
 // adapter, its capacity, its backend) to one Redis hash; channels read it to answer /health, to
 // list models, to refuse requests with 503 when nobody would answer them, and for the dashboard.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../store/redis-connection.js";
 import { z } from "zod";
 import type { Logger } from "../log/index.js";
 import type { RedisKeys } from "../store/redis-keys.js";
-import { freshHeartbeats, heartbeatBaseSchema, ProcessPresence } from "./process-presence.js";
+import { freshHeartbeat, freshHeartbeats, heartbeatBaseSchema, ProcessPresence } from "./process-presence.js";
 
 export { HEARTBEAT_MS } from "./process-presence.js";
 
@@ -20,23 +20,36 @@ export const engineHeartbeatSchema = heartbeatBaseSchema.extend({
   gpu: z.string().optional(),
   /** CPU threads it decodes with. */
   threads: z.number().int().optional(),
+  /** Generations running now, over all its queues (optional: older engines do not say). */
+  active: z.number().int().min(0).optional(),
+  /** Chats it can hold warm at once: its sequences; chat routing stops sending it more beyond this. */
+  capacity: z.number().int().min(1).optional(),
 });
 export type EngineHeartbeat = z.infer<typeof engineHeartbeatSchema>;
 
 /** What an engine says about itself in each heartbeat. */
 export type EngineDescription = Pick<
   EngineHeartbeat,
-  "model" | "adapter" | "sequences" | "contextSize" | "gpu" | "threads"
+  "model" | "adapter" | "sequences" | "contextSize" | "gpu" | "threads" | "active" | "capacity"
 >;
 
 /** Keeps one engine's heartbeat fresh until stopped. */
 export class EnginePresence extends ProcessPresence<EngineDescription> {
-  constructor(redis: Redis, keys: RedisKeys, describe: () => EngineDescription, log?: Logger) {
+  constructor(redis: RedisConnection, keys: RedisKeys, describe: () => EngineDescription, log?: Logger) {
     super(redis, keys.engines(), describe, log);
   }
 }
 
 /** Engines whose heartbeat is fresh; stale entries (killed engines) are removed. */
-export function servingEngines(redis: Redis, keys: RedisKeys): Promise<EngineHeartbeat[]> {
+export function servingEngines(redis: RedisConnection, keys: RedisKeys): Promise<EngineHeartbeat[]> {
   return freshHeartbeats(redis, keys.engines(), engineHeartbeatSchema);
+}
+
+/** One engine's heartbeat when it is serving now, else null. */
+export function servingEngine(
+  redis: RedisConnection,
+  keys: RedisKeys,
+  id: string,
+): Promise<EngineHeartbeat | null> {
+  return freshHeartbeat(redis, keys.engines(), id, engineHeartbeatSchema);
 }

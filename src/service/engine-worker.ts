@@ -4,7 +4,7 @@
 // the conversation it carries. Both stream their text to the request's token stream.
 import path from "node:path";
 import { DelayedError, UnrecoverableError, Worker, type Job } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../store/redis-connection.js";
 import type { ChatMessage } from "../engine/chat-message.js";
 import { PromptTooLongError } from "../engine/engine-errors.js";
 import type { GenerateRequest } from "../engine/saiga-engine.js";
@@ -48,9 +48,9 @@ export interface EngineWorkerObserver {
 export interface EngineWorkerOptions {
   engine: GenerationBackend;
   /** BullMQ's blocking connection (maxRetriesPerRequest: null). */
-  connection: Redis;
+  connection: RedisConnection;
   /** Connection for the store, leases and token streams. */
-  redis: Redis;
+  redis: RedisConnection;
   keys: RedisKeys;
   store: ChatStore;
   /** Where each chat answer's generation record (the prompt as the model saw it) goes. Default: not kept. */
@@ -71,6 +71,17 @@ export interface EngineWorkerOptions {
   /** How long a job waits before trying a busy chat's lease again. Default: 100 ms. */
   leaseRetryMs?: number;
   observer?: EngineWorkerObserver;
+  /** The queue it consumes: the shared generate queue, or an engine's own (chat-routing.ts). Default: the shared one. */
+  queue?: string;
+  /** Called after a chat answer was stored: this engine now holds the chat warm (its route record). */
+  onChatAnswered?: (chatId: string) => Promise<void>;
+  /**
+   * Whether this engine takes one more job now; a job it refuses goes back (delayed by
+   * `leaseRetryMs`) for another engine. Default: always.
+   */
+  admit?: () => boolean;
+  /** Called when the number of jobs it processes changes ({@link EngineWorker.running}). */
+  onLoadChange?: () => void;
   log?: Logger;
 }
 
@@ -84,12 +95,32 @@ export class EngineWorker {
   private readonly cancellation: JobCancellation;
   private stopRelay: Promise<() => Promise<void>>;
   private closing?: Promise<void>;
+  private active = 0;
+
+  /** Jobs it is processing now (generating, or waiting for a free sequence). */
+  get running(): number {
+    return this.active;
+  }
 
   constructor(private readonly options: EngineWorkerOptions) {
     const lockMs = options.lockMs ?? 30_000;
     this.lease = new ChatLease(options.redis, options.keys, lockMs);
     this.cancellation = new JobCancellation(options.redis, options.keys, GENERATE_QUEUE);
-    this.worker = new Worker(GENERATE_QUEUE, (job, token, signal) => this.process(job, token, signal), {
+    const processor = async (job: Job, token?: string, signal?: AbortSignal) => {
+      if (options.admit && !options.admit()) {
+        await job.moveToDelayed(Date.now() + (options.leaseRetryMs ?? 100), token);
+        throw new DelayedError();
+      }
+      this.active++;
+      options.onLoadChange?.();
+      try {
+        return await this.process(job, token, signal);
+      } finally {
+        this.active--;
+        options.onLoadChange?.();
+      }
+    };
+    this.worker = new Worker(options.queue ?? GENERATE_QUEUE, processor, {
       connection: options.connection,
       prefix: options.keys.queuePrefix(),
       concurrency: options.concurrency ?? 1,
@@ -109,7 +140,13 @@ export class EngineWorker {
     const requestId = job.id as string;
     const stream = this.streamOf(requestId);
     const abort = signal ?? new AbortController().signal;
+    // A chat job asks for its chat's lease together with the cancellation check: one round trip, not two.
+    const leased = data.kind === "chat" ? this.lease.acquire(data.chatId, requestId) : Promise.resolve(true);
+    leased.catch(() => undefined); // awaited below, where a failure counts
     if (await this.cancellation.isCancelled(requestId)) {
+      if (data.kind === "chat" && (await leased.catch(() => false))) {
+        await this.lease.release(data.chatId, requestId).catch(() => undefined);
+      }
       // Whoever reads the stream is waiting for its end.
       await stream.end({ text: "", outcome: "cancelled", stats: null });
       return { outcome: "cancelled", stats: null };
@@ -118,7 +155,7 @@ export class EngineWorker {
     try {
       const result =
         data.kind === "chat"
-          ? await this.processChat(job, token, data, stream, abort)
+          ? await this.processChat(job, token, data, leased, stream, abort)
           : await this.answerMessages(job, data, stream, abort);
       observer?.finished?.({ ...result, kind: data.kind, requestId });
       return result;
@@ -142,12 +179,13 @@ export class EngineWorker {
     job: Job,
     token: string | undefined,
     data: ChatJob,
+    leased: Promise<boolean>,
     stream: TokenStreamWriter,
     signal: AbortSignal,
   ): Promise<GenerateResult> {
     const { chatId } = data;
     const requestId = job.id as string;
-    if (!(await this.lease.acquire(chatId, requestId))) {
+    if (!(await leased)) {
       // Another answer of this chat is being generated: try again shortly, without using an attempt.
       await job.moveToDelayed(Date.now() + (this.options.leaseRetryMs ?? 100), token);
       throw new DelayedError();
@@ -173,7 +211,8 @@ export class EngineWorker {
   ): Promise<GenerateResult> {
     const { store, engine } = this.options;
     const requestId = job.id as string;
-    const begun = await store.beginAnswer(chatId, answer);
+    // Begins the answer and reads its history and settings in one round trip.
+    const begun = await store.beginAnswerWithContext(chatId, answer);
     if (!begun) return this.skip(stream, "stale answer number");
     // An earlier attempt stored the answer, then died before completing the job.
     if (begun.answered) {
@@ -183,10 +222,7 @@ export class EngineWorker {
       await stream.end({ text: record.answer, outcome: "answered", stats: null, adapter: record.adapter });
       return { outcome: "answered", stats: null, reason: "already answered" };
     }
-    const [turns, settings] = await Promise.all([
-      store.history(chatId, { before: begun.boundary }),
-      store.getSettings(chatId),
-    ]);
+    const { turns, settings } = begun;
     const messages = toMessages(settings.systemPrompt ?? this.options.systemPrompt, turns);
     if (messages.at(-1)?.role !== "user") return this.skip(stream, "nothing to answer"); // e.g. reset meanwhile
 
@@ -232,6 +268,12 @@ export class EngineWorker {
         stopReason: end.stats.stopReason,
         time: Date.now(),
       });
+      // Before the stream's end: the chat's next message, sent after reading it, finds the route.
+      await this.options
+        .onChatAnswered?.(chatId)
+        .catch((error: unknown) =>
+          this.options.log?.warn({ err: error, chatId }, "route record not written"),
+        );
     });
   }
 
@@ -290,6 +332,8 @@ export class EngineWorker {
       }
       const { stats } = event;
       if (signal.aborted && signal.reason === CLOSING) throw new Error(CLOSING);
+      // The text goes out now, not after the bookkeeping below (a fast engine ends within a tick).
+      stream.flush();
       // The adapter this very answer used: it may have been swapped while the job waited.
       const adapterPath = event.adapterPath !== undefined ? event.adapterPath : engine.info.adapterPath;
       const adapter = adapterPath ? adapterVersionOf(adapterPath) : null;

@@ -1,6 +1,6 @@
 // Which Telegram gateways are running now: each writes a heartbeat (its bot, how it receives
 // updates) to one Redis hash, the way engines do; the dashboard's overview lists them.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../store/redis-connection.js";
 import { z } from "zod";
 import type { Logger } from "../log/index.js";
 import type { RedisKeys } from "../store/redis-keys.js";
@@ -19,12 +19,12 @@ export type GatewayDescription = Pick<GatewayHeartbeat, "bot" | "mode">;
 
 /** Keeps one gateway's heartbeat fresh until stopped. */
 export class GatewayPresence extends ProcessPresence<GatewayDescription> {
-  constructor(redis: Redis, keys: RedisKeys, describe: () => GatewayDescription, log?: Logger) {
+  constructor(redis: RedisConnection, keys: RedisKeys, describe: () => GatewayDescription, log?: Logger) {
     super(redis, keys.gateways(), describe, log);
   }
 }
 
 /** Gateways whose heartbeat is fresh; stale entries are removed. */
-export function runningGateways(redis: Redis, keys: RedisKeys): Promise<GatewayHeartbeat[]> {
+export function runningGateways(redis: RedisConnection, keys: RedisKeys): Promise<GatewayHeartbeat[]> {
   return freshHeartbeats(redis, keys.gateways(), gatewayHeartbeatSchema);
 }

@@ -2,10 +2,11 @@
 // tests): submit a request (a chat message answered from its history, or explicit messages),
 // follow its token stream, cancel it from any process, ask for its position in the queue.
 import { randomUUID } from "node:crypto";
-import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { JobType, Queue } from "bullmq";
+import type { RedisConnection } from "../store/redis-connection.js";
 import type { ChatStore } from "../store/chat-store.js";
 import type { RedisKeys } from "../store/redis-keys.js";
+import { ChatRouter, GenerateQueues, type ChatRoutingMode } from "./chat-routing.js";
 import { JobCancellation } from "./job-cancellation.js";
 import {
   GENERATE_QUEUE,
@@ -26,7 +27,7 @@ import {
 /** Options of {@link GenerationClient}. */
 export interface GenerationClientOptions {
   /** Connection for the queue and the store (one connection can serve both). */
-  redis: Redis;
+  redis: RedisConnection;
   keys: RedisKeys;
   /** The chat history store; needed for chat requests (enqueue, regenerate), not for `submit`. */
   store?: ChatStore;
@@ -36,6 +37,8 @@ export interface GenerationClientOptions {
   backoffMs?: number;
   /** How long a cancellation is remembered for jobs that have not started. Default: 600 s. */
   cancelTtlSeconds?: number;
+  /** Chat answers go to the engine that holds the chat warm (`warm`), or to any engine (`any`). Default: warm. */
+  routing?: ChatRoutingMode;
 }
 
 /** What {@link GenerationClient.enqueue} returns. */
@@ -86,13 +89,22 @@ const READER_POOL_SIZE = 32;
 
 /** The client of the `generate` queue. */
 export class GenerationClient {
+  /**
+   * The shared generate queue (any engine takes from it; stateless requests always go here). Its
+   * `getJobState` and `remove` also find a chat answer routed to an engine's own queue.
+   */
   readonly queue: Queue;
+  /** The shared queue and the engines' own queues. */
+  readonly queues: GenerateQueues;
+  private readonly router: ChatRouter;
   readonly cancellation: JobCancellation;
-  private readonly readers: Redis[] = [];
+  private readonly readers: RedisConnection[] = [];
   private closing?: Promise<void>;
 
   constructor(private readonly options: GenerationClientOptions) {
-    this.queue = new Queue(GENERATE_QUEUE, { connection: options.redis, prefix: options.keys.queuePrefix() });
+    this.queues = new GenerateQueues(options.redis, options.keys);
+    this.queue = this.queues.get(GENERATE_QUEUE);
+    this.router = new ChatRouter(options.redis, options.keys, options.routing ?? "warm", this.queues.pending);
     this.cancellation = new JobCancellation(
       options.redis,
       options.keys,
@@ -214,10 +226,11 @@ export class GenerationClient {
   async cancel(requestId: string): Promise<void> {
     const { redis, keys } = this.options;
     await this.cancellation.cancel(requestId);
-    const state = await this.queue.getJobState(requestId);
+    const queue = this.queues.get(await this.router.queueOf(requestId));
+    const state = await queue.getJobState(requestId);
     if (state === "waiting" || state === "prioritized" || state === "delayed") {
       // It may have started meanwhile (remove() then refuses): the worker ends the stream itself.
-      const removed = await this.queue.remove(requestId).catch(() => 0);
+      const removed = await queue.remove(requestId).catch(() => 0);
       // Readers wait for an `end`; no worker will write one for a job that never ran.
       if (removed === 1) {
         const ttl = this.options.cancelTtlSeconds ?? 600;
@@ -232,20 +245,33 @@ export class GenerationClient {
 
   /** 1-based position of a waiting request (1 = next), 0 when it is running or done, null when unknown. */
   async position(requestId: string): Promise<number | null> {
-    const state = await this.queue.getJobState(requestId);
+    const queue = this.queues.get(await this.router.queueOf(requestId));
+    const state = await queue.getJobState(requestId);
     if (state === "unknown") return null;
     if (state !== "waiting" && state !== "prioritized" && state !== "delayed") return 0;
-    const [waiting, prioritized] = await Promise.all([this.queue.getWaiting(), this.queue.getPrioritized()]);
+    // The position in the queue it is on: a routed job waits only behind its engine's own jobs.
+    const [waiting, prioritized] = await Promise.all([queue.getWaiting(), queue.getPrioritized()]);
     const order = [...waiting, ...prioritized].map((job) => job.id);
     const index = order.indexOf(requestId);
     return index < 0 ? order.length + 1 : index + 1;
+  }
+
+  /** Job counts summed over the shared queue and every registered engine queue (queue depth gauges). */
+  async jobCounts(...states: JobType[]): Promise<Record<string, number>> {
+    const all = await Promise.all(
+      [this.queue, ...(await this.queues.engineQueues())].map((queue) => queue.getJobCounts(...states)),
+    );
+    const sum: Record<string, number> = {};
+    for (const counts of all)
+      for (const [state, count] of Object.entries(counts)) sum[state] = (sum[state] ?? 0) + count;
+    return sum;
   }
 
   /** Closes the queue and the stream readers (not the connection, which belongs to the caller). Idempotent. */
   close(): Promise<void> {
     this.closing ??= (async () => {
       for (const reader of this.readers.splice(0)) reader.disconnect();
-      await this.queue.close();
+      await this.queues.close();
     })();
     return this.closing;
   }
@@ -277,7 +303,13 @@ export class GenerationClient {
       ...(adapter ? { adapter } : {}),
     };
     // A job id that exists already makes this a no-op: the message joins the queued answer.
-    await this.queue.add(GENERATE_QUEUE, data, { ...this.jobOptions(admin), jobId: requestId });
+    // The same answer's job stays on the queue it was first put on (dedupe, cancel, position).
+    const target = await this.router.place(
+      requestId,
+      chatId,
+      async (name) => (await this.queues.get(name).getJobState(requestId)) !== "unknown",
+    );
+    await this.queues.get(target).add(GENERATE_QUEUE, data, { ...this.jobOptions(admin), jobId: requestId });
     return { requestId };
   }
 }

@@ -2,7 +2,7 @@
 // started yet; a pub/sub message reaches the worker running it, which aborts the processor's own
 // signal through BullMQ's `Worker.cancelJob`. Used for generation and training alike.
 import type { Worker } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../store/redis-connection.js";
 import type { Logger } from "../log/index.js";
 import type { RedisKeys } from "../store/redis-keys.js";
 
@@ -12,7 +12,7 @@ export const CANCELLED = "cancelled";
 /** Cancellations of one queue's jobs. */
 export class JobCancellation {
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly keys: RedisKeys,
     private readonly queue: string,
     /** How long a cancellation is remembered for jobs that have not started. Default: 600 s. */

@@ -4,7 +4,7 @@
 // (gateway-presence.ts) announce themselves this way.
 import { randomUUID } from "node:crypto";
 import { hostname } from "node:os";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../store/redis-connection.js";
 import { z } from "zod";
 import type { Logger } from "../log/index.js";
 
@@ -29,7 +29,7 @@ export class ProcessPresence<T extends object> {
   private readonly startedAt = Date.now();
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     /** The hash of this kind of process. */
     private readonly hashKey: string,
     private readonly describe: () => T,
@@ -66,7 +66,7 @@ export class ProcessPresence<T extends object> {
 
 /** The fresh heartbeats of `hashKey` that `schema` accepts; stale or damaged entries are removed. */
 export async function freshHeartbeats<S extends z.ZodTypeAny>(
-  redis: Redis,
+  redis: RedisConnection,
   hashKey: string,
   schema: S,
 ): Promise<z.infer<S>[]> {
@@ -88,4 +88,25 @@ export async function freshHeartbeats<S extends z.ZodTypeAny>(
   }
   if (stale.length > 0) await redis.hdel(hashKey, ...stale);
   return fresh;
+}
+
+/** One process's heartbeat when it is fresh and `schema` accepts it, else null (left for readers to remove). */
+export async function freshHeartbeat<S extends z.ZodTypeAny>(
+  redis: RedisConnection,
+  hashKey: string,
+  id: string,
+  schema: S,
+): Promise<z.infer<S> | null> {
+  const json = await redis.hget(hashKey, id);
+  if (json === null) return null;
+  let parsed: unknown = null;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return null;
+  }
+  const heartbeat = schema.safeParse(parsed);
+  if (!heartbeat.success || Date.now() - (heartbeat.data as HeartbeatBase).seenAt > 3 * HEARTBEAT_MS)
+    return null;
+  return heartbeat.data;
 }

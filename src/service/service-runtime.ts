@@ -2,7 +2,7 @@
 // demand, the key layout, the stores and the generation client, all closed by one `close()`.
 // `saiga engine`, `gateway`, `trainer`, `api` and the operator commands each build one of these
 // instead of their own connections.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../store/redis-connection.js";
 import type { Config } from "../config/index.js";
 import type { Logger } from "../log/index.js";
 import { AdapterStore } from "../store/adapter-store.js";
@@ -30,8 +30,8 @@ export interface ServiceRuntimeOptions {
 export class ServiceRuntime {
   readonly keys: RedisKeys;
   /** The connection for commands (stores, streams, queues' producers). */
-  readonly redis: Redis;
-  private readonly blocking: Redis[] = [];
+  readonly redis: RedisConnection;
+  private readonly blocking: RedisConnection[] = [];
   private readonly closers: (() => Promise<unknown>)[] = [];
   private readonly made = new Map<string, unknown>();
   private closing?: Promise<void>;
@@ -47,7 +47,7 @@ export class ServiceRuntime {
   }
 
   /** A new connection for one BullMQ worker (blocking commands need their own). Closed with the runtime. */
-  blockingConnection(purpose: string): Redis {
+  blockingConnection(purpose: string): RedisConnection {
     const connection = createRedis(this.redisUrl, {
       role: "worker",
       log: this.log,
@@ -107,6 +107,7 @@ export class ServiceRuntime {
         store: this.chats,
         attempts: this.config.queue.attempts,
         backoffMs: this.config.queue.backoffMs,
+        routing: this.config.queue.routing,
       });
       this.onClose(() => client.close());
       return client;

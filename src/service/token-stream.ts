@@ -1,7 +1,7 @@
 // Token streams: each request's text deltas go to a capped Redis Stream that any channel reads,
 // from the start or resuming after the last entry it saw. A retried job first writes a `reset`
 // entry (readers drop the partial text they have); the last entry is `end`, with the stats.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../store/redis-connection.js";
 import type { RedisKeys } from "../store/redis-keys.js";
 import {
   streamEndSchema,
@@ -21,7 +21,7 @@ export class TokenStreamWriter {
   private flushTimer: NodeJS.Immediate | undefined;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     keys: RedisKeys,
     requestId: string,
     private readonly maxLength: number,
@@ -46,7 +46,8 @@ export class TokenStreamWriter {
     this.flushTimer = setImmediate(() => this.flush());
   }
 
-  private flush(): void {
+  /** Writes the buffered text now (a worker does so before its end-of-answer bookkeeping). */
+  flush(): void {
     if (this.flushTimer) clearImmediate(this.flushTimer);
     this.flushTimer = undefined;
     if (this.buffered === "") return;
@@ -91,7 +92,7 @@ export interface ReadTokenStreamOptions {
  * (XREAD BLOCK holds the connection): pass a duplicate, not a shared client.
  */
 export async function* readTokenStream(
-  redis: Redis,
+  redis: RedisConnection,
   keys: RedisKeys,
   requestId: string,
   options: ReadTokenStreamOptions = {},
@@ -153,7 +154,7 @@ function parseEntry(id: string, flat: string[]): TokenStreamEntry | null {
 
 /** Reads a stream to its end and returns the final entry and the streamed text (applying resets), for callers that do not stream. */
 export async function readWholeAnswer(
-  redis: Redis,
+  redis: RedisConnection,
   keys: RedisKeys,
   requestId: string,
   options: ReadTokenStreamOptions = {},

@@ -1,13 +1,13 @@
 // Who may talk to the bot under `access.policy` allowlist or pairing: the ids in config plus
 // those admins allowed at runtime (/allow, an invite code), minus those they denied (/deny). Kept
 // in Redis so that every gateway sees the same list; users are positive ids, groups negative.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis-connection.js";
 import type { Config } from "../config/index.js";
 import type { RedisKeys } from "./redis-keys.js";
 
 /** Options of {@link AccessList}. */
 export interface AccessListOptions {
-  redis: Redis;
+  redis: RedisConnection;
   keys: RedisKeys;
   /** Ids allowed by config (`access.users` and `access.groups`). Default: none. */
   configured?: readonly number[];
@@ -17,7 +17,7 @@ export interface AccessListOptions {
 
 /** The allowlist of users and groups, over config and Redis. */
 export class AccessList {
-  private readonly redis: Redis;
+  private readonly redis: RedisConnection;
   private readonly keys: RedisKeys;
   private readonly configured: ReadonlySet<string>;
   private readonly refusalNoticeSeconds: number;
@@ -30,7 +30,7 @@ export class AccessList {
   }
 
   /** The list of a configuration (`access.users`, `access.groups`, `access.refusalNoticeSeconds`). */
-  static fromConfig(config: Config, redis: Redis, keys: RedisKeys): AccessList {
+  static fromConfig(config: Config, redis: RedisConnection, keys: RedisKeys): AccessList {
     const { users, groups, refusalNoticeSeconds } = config.access;
     return new AccessList({ redis, keys, configured: [...users, ...groups], refusalNoticeSeconds });
   }
@@ -55,8 +55,9 @@ export class AccessList {
       .multi()
       .srem(this.keys.access("denied"), id)
       .sadd(this.keys.access("allowed"), id)
-      .del(this.keys.accessNotice(id))
       .exec();
+    // Not in the MULTI: the notice marker carries the user's hash tag, another Cluster slot.
+    await this.redis.del(this.keys.accessNotice(id));
     return !was;
   }
 

@@ -3,7 +3,7 @@
 // version and the rest by the active adapter. Which version wrote each answer is in its
 // generation record and in the feedback about it; the statistics are read from there.
 import { createHash, randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis-connection.js";
 import { z } from "zod";
 import type { Logger } from "../log/index.js";
 import { adapterManifestSchema } from "./adapter-manifest.js";
@@ -68,7 +68,7 @@ export function tallyByVersion(records: readonly FeedbackRecord[], since: number
 
 /** Options of {@link AdapterExperimentStore}. */
 export interface AdapterExperimentStoreOptions {
-  redis: Redis;
+  redis: RedisConnection;
   keys: RedisKeys;
   log?: Logger;
 }

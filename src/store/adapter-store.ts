@@ -2,7 +2,7 @@
 // active (and the ones before it, for rollback), and the adapter files themselves, chunked, so
 // that engines on other machines get the bytes without a shared file system.
 import { createHash } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis-connection.js";
 import type { Logger } from "../log/index.js";
 import { adapterManifestSchema, type AdapterManifest } from "./adapter-manifest.js";
 import { lossCurveSchema, thinLossCurve, type LossPoint } from "./loss-curve.js";
@@ -15,7 +15,7 @@ const CHUNK_BYTES = 1 << 20;
 
 /** Options of {@link AdapterStore}. */
 export interface AdapterStoreOptions {
-  redis: Redis;
+  redis: RedisConnection;
   keys: RedisKeys;
   log?: Logger;
 }

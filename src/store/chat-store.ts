@@ -1,7 +1,7 @@
 // A chat's state in Redis: its history (a capped list of JSON turns), the answer bookkeeping that
 // turns a burst of messages into one generation, and its settings. Every change to several keys
 // is one Lua script (scripts/), so gateways and engines on many machines can share a chat.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis-connection.js";
 import type { Config } from "../config/index.js";
 import type { Logger } from "../log/index.js";
 import {
@@ -16,6 +16,7 @@ import type { RedisKeys } from "./redis-keys.js";
 import { appendAssistantTurn } from "./scripts/append-assistant-turn.js";
 import { appendUserTurn } from "./scripts/append-user-turn.js";
 import { beginAnswer } from "./scripts/begin-answer.js";
+import { beginAnswerWithContext } from "./scripts/begin-answer-with-context.js";
 import { clearChat } from "./scripts/clear-chat.js";
 import { dropLastAnswer } from "./scripts/drop-last-answer.js";
 import { replaceSettings } from "./scripts/replace-settings.js";
@@ -34,7 +35,7 @@ export type { ChatSettings, ChatSettingsPatch } from "./chat-settings.js";
 /** Options of {@link ChatStore}. */
 export interface ChatStoreOptions {
   /** The Redis connection (ioredis 5). The store defines its scripts on it; it never closes it. */
-  redis: Redis;
+  redis: RedisConnection;
   /** Key builder of the configured prefix. */
   keys: RedisKeys;
   /** Turns kept per chat (`history.maxMessages`); older ones are dropped. */
@@ -74,6 +75,14 @@ export interface BegunAnswer {
   answered: boolean;
 }
 
+/** What {@link ChatStore.beginAnswerWithContext} returns: the begun answer and what its prompt is built from. */
+export interface BegunAnswerContext extends BegunAnswer {
+  /** The turns the answer covers (`index < boundary`), as {@link ChatStore.history} reads them. */
+  turns: StoredTurn[];
+  /** The chat's settings, as {@link ChatStore.getSettings} reads them. */
+  settings: ChatSettings;
+}
+
 /** Read-merge-write attempts of {@link ChatStore.updateSettings} before giving up under contention. */
 const SETTINGS_ATTEMPTS = 20;
 
@@ -86,7 +95,7 @@ const SETTINGS_ATTEMPTS = 20;
  * and every message that arrives after it belongs to the next answer.
  */
 export class ChatStore {
-  private readonly redis: Redis;
+  private readonly redis: RedisConnection;
   private readonly keys: RedisKeys;
   private readonly maxMessages: number;
   private readonly ttlMs: number;
@@ -107,7 +116,7 @@ export class ChatStore {
   }
 
   /** The store with the configured history length and idle expiry (`history.*`). */
-  static fromConfig(config: Config, redis: Redis, keys: RedisKeys, log?: Logger): ChatStore {
+  static fromConfig(config: Config, redis: RedisConnection, keys: RedisKeys, log?: Logger): ChatStore {
     return new ChatStore({
       redis,
       keys,
@@ -166,6 +175,35 @@ export class ChatStore {
   }
 
   /**
+   * {@link beginAnswer}, then `history(chatId, { before: boundary })` and `getSettings(chatId)`,
+   * in one round trip (one script): what the engine worker does before a chat answer's first token.
+   *
+   * @returns null when `beginAnswer` would.
+   */
+  async beginAnswerWithContext(chatId: string, answer: number): Promise<BegunAnswerContext | null> {
+    checkAnswer(answer);
+    const result = await this.run(beginAnswerWithContext, chatId, [answer, this.ttlMs]);
+    if (result === null) return null;
+    const [boundary, answered, appended, settings, raws] = Array.isArray(result) ? result : [];
+    if (
+      ![boundary, answered, appended].every((n) => Number.isInteger(n)) ||
+      !(settings === null || typeof settings === "string") ||
+      !Array.isArray(raws)
+    ) {
+      throw new StoreError(
+        "UNEXPECTED_REPLY",
+        `${beginAnswerWithContext.name} returned ${JSON.stringify(result)}`,
+      );
+    }
+    return {
+      boundary: boundary as number,
+      answered: answered === 1,
+      turns: this.turnsOf(chatId, raws as string[], appended as number, boundary as number),
+      settings: settings === null ? {} : this.decodeSettings(chatId, settings),
+    };
+  }
+
+  /**
    * The chat's next answer number: the one a turn appended now would get. A regeneration (no new
    * user turn) enqueues its job for this number after {@link dropLastAnswer}.
    */
@@ -190,12 +228,16 @@ export class ChatStore {
       .exec();
     const raws = replyOf(result, 0) as string[];
     const appendedReply = replyOf(result, 1) as string | null;
-    const appended = Math.max(Number(appendedReply ?? 0) || 0, raws.length);
-    const first = appended - raws.length;
+    return this.turnsOf(chatId, raws, Number(appendedReply ?? 0) || 0, options.before);
+  }
+
+  /** Decodes the history list: `appended` (turns ever appended) gives the absolute indices. */
+  private turnsOf(chatId: string, raws: string[], appended: number, before?: number): StoredTurn[] {
+    const first = Math.max(appended, raws.length) - raws.length;
     const turns: StoredTurn[] = [];
     raws.forEach((raw, position) => {
       const index = first + position;
-      if (options.before !== undefined && index >= options.before) return;
+      if (before !== undefined && index >= before) return;
       const turn = this.decodeTurn(chatId, index, raw);
       if (turn) turns.push({ ...turn, index });
     });

@@ -1,6 +1,6 @@
 // Checks that a Redis chosen for saiga keeps what BullMQ and the chat store write: with any
 // maxmemory-policy but noeviction, Redis under memory pressure deletes queued jobs and history.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis-connection.js";
 import type { Logger } from "../log/index.js";
 
 /** The Redis settings that decide whether saiga's data survives memory pressure and restarts. */
@@ -19,7 +19,7 @@ export interface RedisDurabilitySettings {
  * when AOF is off. Never throws: when neither command is allowed it logs at debug and returns `null`.
  */
 export async function checkEvictionPolicy(
-  redis: Redis,
+  redis: RedisConnection,
   log: Logger,
 ): Promise<RedisDurabilitySettings | null> {
   const settings = (await fromConfig(redis, log)) ?? (await fromInfo(redis, log));
@@ -43,7 +43,7 @@ export async function checkEvictionPolicy(
   return settings;
 }
 
-async function fromConfig(redis: Redis, log: Logger): Promise<RedisDurabilitySettings | null> {
+async function fromConfig(redis: RedisConnection, log: Logger): Promise<RedisDurabilitySettings | null> {
   try {
     // One parameter per CONFIG GET: Redis before 7 takes only one.
     const [policy, maxmemory, appendonly] = await Promise.all(
@@ -65,7 +65,7 @@ async function fromConfig(redis: Redis, log: Logger): Promise<RedisDurabilitySet
   }
 }
 
-async function fromInfo(redis: Redis, log: Logger): Promise<RedisDurabilitySettings | null> {
+async function fromInfo(redis: RedisConnection, log: Logger): Promise<RedisDurabilitySettings | null> {
   try {
     const text = `${await redis.info("memory")}\n${await redis.info("persistence")}`;
     const field = (name: string): string | undefined =>

@@ -1,12 +1,14 @@
 // Decides which Redis a saiga process uses: the configured REDIS_URL, else a Redis on this machine
 // (127.0.0.1:6379), else, where allowed, a private redis-server under <dataDir>/redis. So a single
-// machine needs no Redis set-up at all, and a scaled-out one only REDIS_URL.
-import { Redis } from "ioredis";
+// machine needs no Redis set-up at all, and a scaled-out one only REDIS_URL (one server, a
+// Cluster or Sentinel: see parseRedisUrl).
+import { Redis, type RedisOptions } from "ioredis";
 import type { Logger } from "../log/index.js";
 import { checkEvictionPolicy } from "./check-eviction-policy.js";
 import { pingRedis } from "./ping-redis.js";
 import { RedisAuthError, RedisUnavailableError } from "./redis-setup-errors.js";
 import { redisUrlForLog } from "./redis-url-for-log.js";
+import { parseRedisUrl, type RedisTarget } from "./redis-url.js";
 import { startEmbeddedRedis, type EmbeddedRedis } from "./embedded-redis.js";
 
 /** Options of {@link ensureRedis}. */
@@ -43,6 +45,7 @@ const PROBE_TIMEOUT_MS = 3000;
  * ({@link checkEvictionPolicy}); a configured one that is down is only warned about (connections
  * wait for it), but one that refuses the password is an error.
  *
+ * @throws {InvalidRedisUrlError} the configured URL is none of the accepted forms.
  * @throws {RedisAuthError} the Redis wants a (different) password.
  * @throws {RedisUnavailableError} no Redis configured or found, and `embedded` is false.
  * @throws {RedisServerNotFoundError} an embedded Redis is needed but redis-server is not installed.
@@ -82,21 +85,125 @@ export async function ensureRedis(options: EnsureRedisOptions): Promise<EnsuredR
 
 /**
  * Connects once (no retries) to check credentials and eviction settings. Down is not fatal: Redis
- * may start after saiga (docker compose), and saiga's connections wait for it.
+ * may start after saiga (docker compose), and saiga's connections wait for it. A Cluster gets the
+ * check on every master, a Sentinel URL on the master the sentinels name.
  */
 async function checkReachable(url: string, log: Logger): Promise<void> {
+  const target = parseRedisUrl(url);
+  if (target.kind === "cluster") {
+    await checkCluster(url, target, log);
+    return;
+  }
+  const options: RedisOptions =
+    target.kind === "single"
+      ? {}
+      : {
+          sentinels: target.sentinels,
+          name: target.masterName,
+          db: target.db,
+          sentinelRetryStrategy: () => null,
+          ...credentialsOf(target),
+          ...(target.sentinelPassword === undefined ? {} : { sentinelPassword: target.sentinelPassword }),
+          ...(target.tls ? { enableTLSForSentinelMode: true } : {}),
+        };
+  const probe = await probeOnce(target.kind === "single" ? url : null, options, url, log);
+  if (probe === null) return;
+  try {
+    await checkEvictionPolicy(probe, log);
+  } finally {
+    probe.disconnect();
+  }
+}
+
+/** Probes the startup nodes until one answers, then checks the eviction policy of each master. */
+async function checkCluster(
+  url: string,
+  target: Extract<RedisTarget, { kind: "cluster" }>,
+  log: Logger,
+): Promise<void> {
+  let masters: { host: string; port: number }[] | null = null;
+  for (const node of target.nodes) {
+    const probe = await probeOnce(null, { ...node, ...credentialsOf(target) }, url, log, false);
+    if (probe === null) continue;
+    try {
+      masters = mastersOf(String(await probe.call("CLUSTER", "NODES")));
+    } catch (error) {
+      log.warn(
+        { redis: redisUrlForLog(url), err: (error as Error).message },
+        "the Redis of a redis+cluster:// URL does not answer CLUSTER NODES; is it a Cluster? Skipping the eviction check",
+      );
+      return;
+    } finally {
+      probe.disconnect();
+    }
+    break;
+  }
+  if (masters === null) {
+    log.warn(
+      { redis: redisUrlForLog(url) },
+      "no node of the Redis Cluster is reachable yet; continuing, connections retry until it is",
+    );
+    return;
+  }
+  for (const master of masters) {
+    const probe = await probeOnce(null, { ...master, ...credentialsOf(target) }, url, log);
+    if (probe === null) continue;
+    try {
+      await checkEvictionPolicy(probe, log.child({ node: `${master.host}:${master.port}` }));
+    } finally {
+      probe.disconnect();
+    }
+  }
+}
+
+/** The masters (host:port) listed by CLUSTER NODES that are not marked failed. */
+function mastersOf(clusterNodes: string): { host: string; port: number }[] {
+  return clusterNodes
+    .split("\n")
+    .map((line) => line.split(" "))
+    .filter((fields) => fields[2]?.split(",").includes("master") && !fields[2].includes("fail"))
+    .flatMap((fields) => {
+      // `ip:port@cport[,hostname]`
+      const address = /^(.*):(\d+)@/.exec(fields[1] ?? "");
+      return address === null ? [] : [{ host: address[1]!, port: Number(address[2]) }];
+    });
+}
+
+function credentialsOf(target: { username?: string; password?: string; tls: boolean }): RedisOptions {
+  return {
+    ...(target.username === undefined ? {} : { username: target.username }),
+    ...(target.password === undefined ? {} : { password: target.password }),
+    ...(target.tls ? { tls: {} } : {}),
+  };
+}
+
+/**
+ * One connection attempt with no retries: the connection, `null` when Redis is down (warned
+ * about, unless `warnDown` is false), or a {@link RedisAuthError} when it refuses the credentials.
+ */
+async function probeOnce(
+  singleUrl: string | null,
+  options: RedisOptions,
+  url: string,
+  log: Logger,
+  warnDown = true,
+): Promise<Redis | null> {
   let lastError: Error | undefined;
-  const probe = new Redis(url, {
+  const probeOptions: RedisOptions = {
+    ...options,
     lazyConnect: true,
     retryStrategy: () => null,
     maxRetriesPerRequest: 0,
     enableOfflineQueue: false,
     connectTimeout: PROBE_TIMEOUT_MS,
-  });
+  };
+  const probe = singleUrl === null ? new Redis(probeOptions) : new Redis(singleUrl, probeOptions);
   probe.on("error", (error: Error) => (lastError = error));
   try {
     await probe.connect();
+    return probe;
   } catch (error) {
+    probe.disconnect();
     const reason = lastError ?? (error as Error);
     if (/^(NOAUTH|WRONGPASS)/.test(reason.message)) {
       throw new RedisAuthError(
@@ -105,16 +212,12 @@ async function checkReachable(url: string, log: Logger): Promise<void> {
         { cause: reason },
       );
     }
-    log.warn(
-      { redis: redisUrlForLog(url), err: reason.message },
-      "Redis is not reachable yet; continuing, connections retry until it is",
-    );
-    probe.disconnect();
-    return;
-  }
-  try {
-    await checkEvictionPolicy(probe, log);
-  } finally {
-    probe.disconnect();
+    if (warnDown) {
+      log.warn(
+        { redis: redisUrlForLog(url), err: reason.message },
+        "Redis is not reachable yet; continuing, connections retry until it is",
+      );
+    }
+    return null;
   }
 }

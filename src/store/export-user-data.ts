@@ -1,7 +1,7 @@
 // `/export`: everything Redis keeps about one user, as one JSON-ready object: their private
 // chat's history and settings, the generation records of its answers, their feedback in every
 // chat, and their privacy choice.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis-connection.js";
 import type { ChatSettings } from "./chat-settings.js";
 import type { ChatStore } from "./chat-store.js";
 import type { FeedbackRecord } from "./feedback-store.js";
@@ -30,7 +30,7 @@ export interface UserDataExport {
 
 /** Collects the user's data (reads only). */
 export async function exportUserData(
-  redis: Redis,
+  redis: RedisConnection,
   keys: RedisKeys,
   chats: ChatStore,
   userId: string,

@@ -1,7 +1,7 @@
 // Feedback on answers: 👍 and 👎 votes (one per user and message, changeable) and regenerated
 // answers (a weak negative). Each record carries a copy of the prompt and answer it is about, so
 // the training pipeline reads exactly what the user judged, even after the chat was reset.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis-connection.js";
 import { z } from "zod";
 import type { Logger } from "../log/index.js";
 import { promptMessageSchema } from "./generation-record.js";
@@ -36,7 +36,7 @@ export type FeedbackRecord = z.infer<typeof feedbackRecordSchema>;
 
 /** Options of {@link FeedbackStore}. */
 export interface FeedbackStoreOptions {
-  redis: Redis;
+  redis: RedisConnection;
   keys: RedisKeys;
   log?: Logger;
 }

@@ -4,7 +4,7 @@
 // feedback goes: the group's history and its answers belong to the group. Kept on purpose: the
 // privacy choice (an opt-out must survive a /forget) and the short-lived usage counters
 // (`{user:<id>}:rate|tokens`, expiring within a day), so that /forget never resets a limit.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis-connection.js";
 import type { RedisKeys } from "./redis-keys.js";
 import { forgetFeedback } from "./scripts/forget-feedback.js";
 import { runScript } from "./scripts/run-script.js";
@@ -26,7 +26,11 @@ const FIELDS_PER_CALL = 500;
  * count together); the keys are unlinked in one pipeline. Call it after the chat's running answer
  * was stopped; BullMQ's finished jobs of the chat are the generation service's to remove.
  */
-export async function forgetUser(redis: Redis, keys: RedisKeys, userId: string): Promise<ForgottenUser> {
+export async function forgetUser(
+  redis: RedisConnection,
+  keys: RedisKeys,
+  userId: string,
+): Promise<ForgottenUser> {
   const fields = (await feedbackOfUser(redis, keys, userId)).map((stored) => stored.field);
   let feedback = 0;
   for (let i = 0; i < fields.length; i += FIELDS_PER_CALL) {
@@ -42,10 +46,8 @@ export async function forgetUser(redis: Redis, keys: RedisKeys, userId: string):
   const found = (
     await Promise.all(privateChatKeyPatterns(keys, userId).map((pattern) => scanKeys(redis, pattern)))
   ).flat();
-  const pipeline = redis.pipeline();
-  // One UNLINK per key: keys of different hash tags may live on different Cluster nodes.
-  for (const key of found) pipeline.unlink(key);
-  pipeline.zrem(keys.chats(), userId);
-  await pipeline.exec();
+  // One UNLINK per key, not one pipeline: keys of different hash tags live in different Cluster
+  // slots, and a Cluster pipeline must keep to one.
+  await Promise.all([...found.map((key) => redis.unlink(key)), redis.zrem(keys.chats(), userId)]);
   return { keys: found.length, feedback };
 }

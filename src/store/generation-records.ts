@@ -1,6 +1,6 @@
 // Stores generation records (see generation-record.ts) next to the request's token stream, for
 // `history.recordsTtlDays`: a vote on an answer can come days later.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis-connection.js";
 import type { Logger } from "../log/index.js";
 import { generationRecordSchema, type GenerationRecord } from "./generation-record.js";
 import { parseJson } from "./parse-json.js";
@@ -9,7 +9,7 @@ import { InvalidRecordError } from "./store-errors.js";
 
 /** Options of {@link GenerationRecords}. */
 export interface GenerationRecordsOptions {
-  redis: Redis;
+  redis: RedisConnection;
   keys: RedisKeys;
   /** How long a record is kept (`history.recordsTtlDays`, in seconds). */
   ttlSeconds: number;

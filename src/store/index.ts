@@ -19,7 +19,13 @@ export {
 export { UpdateDedupe, type UpdateDedupeOptions } from "./update-dedupe.js";
 export { UserLimits, type UserLimitsOptions, type RateVerdict, type TokenQuota } from "./user-limits.js";
 export { StoreError, InvalidTurnError, InvalidSettingsError } from "./store-errors.js";
-export { createRedis, type CreateRedisOptions, type RedisRole } from "./redis-connection.js";
+export {
+  createRedis,
+  type CreateRedisOptions,
+  type RedisConnection,
+  type RedisRole,
+} from "./redis-connection.js";
+export { parseRedisUrl, InvalidRedisUrlError, type RedisTarget, type RedisNode } from "./redis-url.js";
 export { ensureRedis, type EnsureRedisOptions, type EnsuredRedis } from "./ensure-redis.js";
 export { startEmbeddedRedis, type EmbeddedRedis, type StartEmbeddedRedisOptions } from "./embedded-redis.js";
 export { checkEvictionPolicy } from "./check-eviction-policy.js";

@@ -2,7 +2,7 @@
 // expires (Redis TTL), and `/start CODE` claims it. A claim is GETDEL, so two users racing for one
 // code cannot both get in.
 import { randomBytes } from "node:crypto";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis-connection.js";
 import { z } from "zod";
 import type { Config } from "../config/index.js";
 import { parseJson } from "./parse-json.js";
@@ -10,7 +10,7 @@ import type { RedisKeys } from "./redis-keys.js";
 
 /** Options of {@link InviteCodes}. */
 export interface InviteCodesOptions {
-  redis: Redis;
+  redis: RedisConnection;
   keys: RedisKeys;
   /** How long a code stays valid, in minutes (`access.inviteTtlMinutes`; fractions allowed). */
   ttlMinutes: number;
@@ -32,7 +32,7 @@ const CODE_FORMAT = /^[A-Za-z0-9_-]{8,64}$/;
 
 /** Makes and claims invite codes. */
 export class InviteCodes {
-  private readonly redis: Redis;
+  private readonly redis: RedisConnection;
   private readonly keys: RedisKeys;
   private readonly ttlMs: number;
 
@@ -43,7 +43,7 @@ export class InviteCodes {
     this.ttlMs = Math.max(1, Math.round(options.ttlMinutes * 60_000));
   }
 
-  static fromConfig(config: Config, redis: Redis, keys: RedisKeys): InviteCodes {
+  static fromConfig(config: Config, redis: RedisConnection, keys: RedisKeys): InviteCodes {
     return new InviteCodes({ redis, keys, ttlMinutes: config.access.inviteTtlMinutes });
   }
 

@@ -1,7 +1,7 @@
 // Whether each user's conversations may feed training (`/privacy off|on`). One hash for every
 // user, so that building a dataset reads all opt-outs with one HGETALL; users who never chose
 // are in (the default of an open bot), and the choice outlives `/forget`.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis-connection.js";
 import { z } from "zod";
 import { parseJson } from "./parse-json.js";
 import type { RedisKeys } from "./redis-keys.js";
@@ -18,7 +18,7 @@ export type PrivacyChoice = z.infer<typeof privacyChoiceSchema>;
 
 /** Options of {@link PrivacyChoices}. */
 export interface PrivacyChoicesOptions {
-  redis: Redis;
+  redis: RedisConnection;
   keys: RedisKeys;
 }
 

@@ -50,6 +50,18 @@ export class RedisKeys {
   access(part: "allowed" | "denied"): string {
     return `${this.prefix}:{access}:${part}`;
   }
+  /** The engine that answered the chat last and so holds its KV state warm (engine id, with a TTL). */
+  route(chatId: string): string {
+    return `${this.chat(chatId)}:route`;
+  }
+  /** The generate queue a request's job was put on (the shared one or an engine's own). */
+  placement(requestId: string): string {
+    return `${this.prefix}:{req:${requestId}}:queue`;
+  }
+  /** Set of engine ids that have an own generate queue (kept until a dead engine's queue is drained). */
+  engineQueues(): string {
+    return `${this.prefix}:engine-queues`;
+  }
   /** Marker that a refused user or chat was told why recently (expires after `access.refusalNoticeSeconds`). */
   accessNotice(id: string): string {
     return `${this.prefix}:{user:${id}}:access-notice`;

@@ -1,11 +1,11 @@
 // Drops duplicate Telegram updates: the Bot API redelivers an update when the offset did not move
 // on (a gateway crashed between fetching and confirming), and several gateways may fetch the same.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis-connection.js";
 import type { RedisKeys } from "./redis-keys.js";
 
 /** Options of {@link UpdateDedupe}. */
 export interface UpdateDedupeOptions {
-  redis: Redis;
+  redis: RedisConnection;
   keys: RedisKeys;
   /** How long an update id is remembered (`limits.dedupeTtlSeconds`). */
   dedupeTtlSeconds: number;
@@ -13,7 +13,7 @@ export interface UpdateDedupeOptions {
 
 /** Remembers handled update ids for a while, so that each update is handled once. */
 export class UpdateDedupe {
-  private readonly redis: Redis;
+  private readonly redis: RedisConnection;
   private readonly keys: RedisKeys;
   private readonly ttlSeconds: number;
 

@@ -1,6 +1,6 @@
 // Where a user's data lives in Redis, read by /export and deleted by /forget: their private chat
 // (its id is the user's), the generation records of its answers, and their feedback anywhere.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis-connection.js";
 import { feedbackRecordSchema, type FeedbackRecord } from "./feedback-store.js";
 import { parseJson } from "./parse-json.js";
 import type { RedisKeys } from "./redis-keys.js";
@@ -16,7 +16,7 @@ export interface StoredFeedback {
  * in their private chat. Reads the records hash with HSCAN (it holds every chat's feedback).
  */
 export async function feedbackOfUser(
-  redis: Redis,
+  redis: RedisConnection,
   keys: RedisKeys,
   userId: string,
 ): Promise<StoredFeedback[]> {
@@ -51,15 +51,18 @@ export function privateChatKeyPatterns(keys: RedisKeys, userId: string): string[
   ];
 }
 
-/** Every key matching `pattern`, by SCAN (never KEYS, which blocks Redis). */
-export async function scanKeys(redis: Redis, pattern: string): Promise<string[]> {
+/** Every key matching `pattern`, by SCAN (never KEYS, which blocks Redis); on a Cluster, of every master. */
+export async function scanKeys(redis: RedisConnection, pattern: string): Promise<string[]> {
   const found: string[] = [];
-  let cursor = "0";
-  do {
-    const [next, batch] = await redis.scan(cursor, "MATCH", pattern, "COUNT", 1000);
-    cursor = next;
-    found.push(...batch);
-  } while (cursor !== "0");
+  // SCAN sees the keys of the one node it is sent to.
+  for (const node of "nodes" in redis ? redis.nodes("master") : [redis]) {
+    let cursor = "0";
+    do {
+      const [next, batch] = await node.scan(cursor, "MATCH", pattern, "COUNT", 1000);
+      cursor = next;
+      found.push(...batch);
+    } while (cursor !== "0");
+  }
   return [...new Set(found)];
 }
 

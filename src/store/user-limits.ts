@@ -1,13 +1,13 @@
 // Per-user limits: messages per minute, tokens per UTC day, and bans. Counters live in Redis so
 // that every gateway and engine sees the same numbers.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "./redis-connection.js";
 import type { Config } from "../config/index.js";
 import type { RedisKeys } from "./redis-keys.js";
 import { StoreError } from "./store-errors.js";
 
 /** Options of {@link UserLimits}. */
 export interface UserLimitsOptions {
-  redis: Redis;
+  redis: RedisConnection;
   keys: RedisKeys;
   /** Messages a user may send per minute (`limits.messagesPerMinute`); 0 = no limit. */
   messagesPerMinute: number;
@@ -38,7 +38,7 @@ const TOKEN_COUNTER_TTL_SECONDS = 2 * 24 * 3600;
 
 /** Rate limit, daily token quota and bans of users. */
 export class UserLimits {
-  private readonly redis: Redis;
+  private readonly redis: RedisConnection;
   private readonly keys: RedisKeys;
   private readonly messagesPerMinute: number;
   private readonly dailyTokens: number;
@@ -57,7 +57,7 @@ export class UserLimits {
   }
 
   /** The limits of a configuration (`limits.messagesPerMinute`, `limits.dailyTokens`). */
-  static fromConfig(config: Config, redis: Redis, keys: RedisKeys): UserLimits {
+  static fromConfig(config: Config, redis: RedisConnection, keys: RedisKeys): UserLimits {
     const { messagesPerMinute, dailyTokens } = config.limits;
     return new UserLimits({ redis, keys, messagesPerMinute, dailyTokens });
   }

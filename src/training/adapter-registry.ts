@@ -8,7 +8,7 @@ import { SaigaError } from "../errors/saiga-error.js";
 import { fileSha256 } from "../gguf/file-sha256.js";
 import type { AdapterManifest, GateResult } from "../store/adapter-manifest.js";
 import type { LossPoint } from "../store/loss-curve.js";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../store/redis-connection.js";
 import type { Config } from "../config/index.js";
 import type { Logger } from "../log/index.js";
 import { AdapterStore } from "../store/adapter-store.js";
@@ -36,7 +36,7 @@ export class AdapterRegistry {
   ) {}
 
   /** The registry of a configuration: `training.adaptersDir`, model hashes cached in the data folder. */
-  static fromConfig(config: Config, redis: Redis, keys: RedisKeys, log?: Logger): AdapterRegistry {
+  static fromConfig(config: Config, redis: RedisConnection, keys: RedisKeys, log?: Logger): AdapterRegistry {
     return new AdapterRegistry(
       new AdapterStore({ redis, keys, ...(log ? { log } : {}) }),
       config.training.adaptersDir,

@@ -2,7 +2,7 @@
 // (it checks the new-feedback threshold itself), and people add one by hand. One training runs
 // at a time across every trainer host (the queue's global concurrency is 1).
 import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../store/redis-connection.js";
 import type { RedisKeys } from "../store/redis-keys.js";
 import { TRAIN_QUEUE, trainingJobSchema } from "./training-job.js";
 import { JobCancellation } from "../service/job-cancellation.js";
@@ -15,7 +15,7 @@ export class TrainingQueue {
   private closing?: Promise<void>;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     private readonly keys: RedisKeys,
   ) {
     this.queue = new Queue(TRAIN_QUEUE, { connection: redis, prefix: keys.queuePrefix() });

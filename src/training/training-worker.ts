@@ -2,7 +2,7 @@
 // small models and tests, any CPU). Progress lines of the trainer go into the job; a cancel
 // marker or the time limit kills the Python process.
 import { Worker, type Job } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../store/redis-connection.js";
 import type { Config } from "../config/index.js";
 import type { Logger } from "../log/index.js";
 import { saigaMetrics } from "../metrics/saiga-metrics.js";
@@ -20,8 +20,8 @@ export interface TrainingWorkerOptions {
   config: Config;
   modelPath: string;
   /** BullMQ's blocking connection. */
-  connection: Redis;
-  redis: Redis;
+  connection: RedisConnection;
+  redis: RedisConnection;
   keys: RedisKeys;
   feedback: FeedbackStore;
   registry: AdapterRegistry;

@@ -27,16 +27,23 @@ export class BotTestbed {
   readonly deliveries: DeliveryQueue;
   private readonly processes: WorkerProcess[] = [];
 
-  private constructor(readonly emulator: BotApiEmulator) {
-    this.client = new PipelineClient(REDIS_URL);
+  private constructor(
+    readonly emulator: BotApiEmulator,
+    /** The Redis of the processes and the test's client (a Cluster's `redis+cluster://` too). */
+    readonly redisUrl: string,
+  ) {
+    this.client = new PipelineClient(redisUrl);
     const { redis, keys } = this.client;
     this.feedback = new FeedbackStore({ redis, keys });
     this.records = new GenerationRecords({ redis, keys, ttlSeconds: 3600 });
     this.deliveries = new DeliveryQueue(redis, keys);
   }
 
-  static async create(options: BotApiEmulatorOptions = {}): Promise<BotTestbed> {
-    return new BotTestbed(await BotApiEmulator.start({ botUsername: "saiga_test_bot", ...options }));
+  static async create(options: BotApiEmulatorOptions = {}, redisUrl = REDIS_URL): Promise<BotTestbed> {
+    return new BotTestbed(
+      await BotApiEmulator.start({ botUsername: "saiga_test_bot", ...options }),
+      redisUrl,
+    );
   }
 
   /** Environment that points a saiga process at this emulator and Redis prefix. */
@@ -50,7 +57,7 @@ export class BotTestbed {
     extra: Record<string, string> = {},
   ): Promise<WorkerProcess> {
     const ready = command === "engine" ? "engine worker serving" : "telegram gateway running";
-    const process = await startWorker(REDIS_URL, this.client.prefix, this.env(extra), command, ready);
+    const process = await startWorker(this.redisUrl, this.client.prefix, this.env(extra), command, ready);
     this.processes.push(process);
     return process;
   }
@@ -64,7 +71,7 @@ export class BotTestbed {
     readyText: string,
     extra: Record<string, string> = {},
   ): Promise<WorkerProcess> {
-    const env = { REDIS_URL, SAIGA_REDIS_PREFIX: this.client.prefix, ...this.env(extra) };
+    const env = { REDIS_URL: this.redisUrl, SAIGA_REDIS_PREFIX: this.client.prefix, ...this.env(extra) };
     const process = await startNodeProcess(["--import", "tsx", script], env, readyText);
     this.processes.push(process);
     return process;

@@ -3,11 +3,10 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import path from "node:path";
-import type { Redis } from "ioredis";
 import { readWholeAnswer } from "../../src/service/token-stream.js";
 import { GenerationClient } from "../../src/service/generation-client.js";
 import { ChatStore } from "../../src/store/chat-store.js";
-import { createRedis } from "../../src/store/redis-connection.js";
+import { createRedis, type RedisConnection } from "../../src/store/redis-connection.js";
 import { RedisKeys } from "../../src/store/redis-keys.js";
 import { deleteKeys } from "./delete-keys.js";
 import { PROJECT_ROOT, TEST_DATA_DIR } from "./run-saiga.js";
@@ -95,10 +94,10 @@ export async function startNodeProcess(
 export class PipelineClient {
   readonly prefix = `test-${randomUUID().slice(0, 8)}`;
   readonly keys = new RedisKeys(this.prefix);
-  readonly redis: Redis;
+  readonly redis: RedisConnection;
   readonly store: ChatStore;
   readonly queue: GenerationClient;
-  private readonly readers: Redis[] = [];
+  private readonly readers: RedisConnection[] = [];
 
   constructor(readonly redisUrl: string) {
     this.redis = createRedis(redisUrl, { role: "worker", name: "test-producer" });

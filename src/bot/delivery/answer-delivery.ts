@@ -3,7 +3,7 @@
 // answer in parts with 👍 👎 🔄. Progress is saved in the job, so a delivery taken over after a
 // gateway crash continues instead of repeating what the user already has.
 import type { Api } from "grammy";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../../store/redis-connection.js";
 import type { Config } from "../../config/index.js";
 import type { Logger } from "../../log/index.js";
 import type { GenerationClient } from "../../service/generation-client.js";
@@ -23,7 +23,7 @@ import { TypingIndicator } from "./typing-indicator.js";
 export interface AnswerDeliveryContext {
   api: Api;
   /** A connection of this delivery's own (XREAD BLOCK holds it). */
-  reader: Redis;
+  reader: RedisConnection;
   keys: RedisKeys;
   generation: GenerationClient;
   telegram: Config["telegram"];

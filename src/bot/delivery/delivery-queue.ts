@@ -1,7 +1,7 @@
 // Producer side of deliveries: the handler that enqueued a generation asks for its answer to be
 // streamed into the chat.
 import { Queue } from "bullmq";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../../store/redis-connection.js";
 import type { RedisKeys } from "../../store/redis-keys.js";
 import { DELIVER_QUEUE, deliveryJobSchema, type DeliveryJob } from "./delivery-job.js";
 
@@ -10,7 +10,7 @@ export class DeliveryQueue {
   readonly queue: Queue;
   private closing?: Promise<void>;
 
-  constructor(redis: Redis, keys: RedisKeys) {
+  constructor(redis: RedisConnection, keys: RedisKeys) {
     this.queue = new Queue(DELIVER_QUEUE, { connection: redis, prefix: keys.queuePrefix() });
   }
 

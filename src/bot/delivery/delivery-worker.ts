@@ -2,7 +2,7 @@
 // gateway died stalls and is taken over here, continuing from the progress saved in it.
 import { UnrecoverableError, Worker, type Job } from "bullmq";
 import type { Api } from "grammy";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../../store/redis-connection.js";
 import type { Config } from "../../config/index.js";
 import type { Logger } from "../../log/index.js";
 import { saigaMetrics } from "../../metrics/saiga-metrics.js";
@@ -16,9 +16,9 @@ import { DELIVER_QUEUE, deliveryJobSchema } from "./delivery-job.js";
 export interface DeliveryWorkerOptions {
   api: Api;
   /** BullMQ's blocking connection (maxRetriesPerRequest: null). */
-  connection: Redis;
+  connection: RedisConnection;
   /** Duplicated for each delivery's stream reader. */
-  redis: Redis;
+  redis: RedisConnection;
   keys: RedisKeys;
   generation: GenerationClient;
   config: Config;

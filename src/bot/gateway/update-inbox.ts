@@ -3,7 +3,7 @@
 // being handled; so each batch is written here before the next fetch, and each update is removed
 // once handled. A gateway that crashes leaves its unfinished updates here for the next one.
 import type { Update } from "grammy/types";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../../store/redis-connection.js";
 import type { Logger } from "../../log/index.js";
 import { parseJson } from "../../store/parse-json.js";
 import type { RedisKeys } from "../../store/redis-keys.js";
@@ -13,7 +13,7 @@ export class UpdateInbox {
   private readonly key: string;
 
   constructor(
-    private readonly redis: Redis,
+    private readonly redis: RedisConnection,
     keys: RedisKeys,
     private readonly log?: Logger,
   ) {

@@ -2,7 +2,7 @@
 // from GET /admin/api/overview every 2 s: the serving engines and gateways (their heartbeats), speed and
 // time to first token of the last answers, the generate queue, and Redis' memory and persistence.
 import type { FastifyInstance } from "fastify";
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../../store/redis-connection.js";
 import { servingEngines, type EngineHeartbeat } from "../../service/engine-presence.js";
 import { runningGateways, type GatewayHeartbeat } from "../../service/gateway-presence.js";
 import { generateResultSchema } from "../../service/protocol/stream-entry.js";
@@ -179,7 +179,7 @@ export async function overviewOf(runtime: ServiceRuntime): Promise<Overview> {
 }
 
 /** Redis memory and persistence from INFO (CONFIG may be refused on managed Redis: INFO is not). */
-async function redisState(redis: Redis): Promise<Overview["redis"]> {
+async function redisState(redis: RedisConnection): Promise<Overview["redis"]> {
   const info = parseInfo(await redis.info("memory"));
   const persistence = parseInfo(await redis.info("persistence"));
   const modes = [
@@ -195,7 +195,7 @@ async function redisState(redis: Redis): Promise<Overview["redis"]> {
   };
 }
 
-async function rdbScheduled(redis: Redis): Promise<boolean> {
+async function rdbScheduled(redis: RedisConnection): Promise<boolean> {
   try {
     const [, schedule] = (await redis.config("GET", "save")) as [string, string];
     return (schedule ?? "").trim() !== "";

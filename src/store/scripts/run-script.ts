@@ -1,6 +1,6 @@
 // Runs the store's Lua scripts through ioredis `defineCommand` (EVALSHA, with EVAL when Redis does
 // not know the script yet). Each script changes several keys of one chat atomically.
-import type { Redis } from "ioredis";
+import type { RedisConnection } from "../redis-connection.js";
 
 /** A Lua script with the number of KEYS it takes; its header comment lists KEYS, ARGV and the return value. */
 export interface RedisScript {
@@ -14,7 +14,7 @@ type ScriptCommand = (...keysAndArgs: (string | number)[]) => Promise<unknown>;
 
 /** Runs `script` on `redis`, defining it on that connection first if needed. */
 export function runScript(
-  redis: Redis,
+  redis: RedisConnection,
   script: RedisScript,
   keys: readonly string[],
   args: readonly (string | number)[],
