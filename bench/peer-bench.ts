@@ -63,6 +63,8 @@ function createEngine(modelPath: string, threads: number, sequences: number, con
     sequences,
     threads,
     gpu: "cpu",
+    // As `saiga start` runs it (model.stateCache's default budget is 1 GiB).
+    stateCache: { maxBytes: 2 ** 30, dir: null },
     sampling: { temperature: 0, topP: 1, topK: 0, repeatPenalty: 1, maxTokens: ANSWER_TOKENS, seed: 1 },
   });
 }

@@ -21,18 +21,21 @@ function has(command) {
 
 // -march=native turns on AMX where the CPU reports it, and llama.cpp's AMX kernels then die with
 // SIGILL on quantized models (seen on a Sapphire Rapids VM: `tilezero` in tinygemm_kernel_amx,
-// Q4_1). The prebuilt binaries pick a safe path there, so the native build leaves AMX out too.
-// CFLAGS reach CMake without becoming node-llama-cpp "custom options", so the build keeps the
-// folder name the runtime looks for.
-const NO_AMX = process.arch === "x64" ? "-mno-amx-tile -mno-amx-int8 -mno-amx-bf16" : "";
+// Q4_1), where the prebuilt binaries pick a safe path. So the native build leaves AMX out. The
+// flags ride on CC/CXX (CMake keeps them as the compiler's first arguments): cmake-js replaces
+// CXXFLAGS, and CMake options would change the build folder name the runtime looks for.
+const NO_AMX = process.arch === "x64" ? " -mno-amx-tile -mno-amx-int8 -mno-amx-bf16" : "";
 
 function run(args) {
-  const flags = (name) => [process.env[name], NO_AMX].filter(Boolean).join(" ");
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [cli, ...args], {
       cwd: root,
       stdio: ["ignore", "inherit", "inherit"],
-      env: { ...process.env, CFLAGS: flags("CFLAGS"), CXXFLAGS: flags("CXXFLAGS") },
+      env: {
+        ...process.env,
+        CC: (process.env.CC ?? "cc") + NO_AMX,
+        CXX: (process.env.CXX ?? "c++") + NO_AMX,
+      },
     });
     child.on("error", () => resolve(false));
     child.on("exit", (code) => resolve(code === 0));
@@ -63,7 +66,8 @@ async function main() {
     say("the native llama.cpp build is already there (`npm run build:llama` builds it again).");
     return;
   }
-  const missing = ["cmake", "make", "c++"].filter((tool) => !has(tool));
+  const compiler = (process.env.CXX ?? "c++").split(" ")[0];
+  const missing = ["cmake", has("ninja") ? "ninja" : "make", compiler].filter((tool) => !has(tool));
   if (missing.length > 0) {
     say(
       `no ${missing.join(", ")} on this machine: using node-llama-cpp's prebuilt llama.cpp binaries ` +

@@ -60,21 +60,22 @@ export class ChatRouter {
    * The warm engine's own queue when the chat has a route, that engine's heartbeat is fresh and
    * its own queue holds fewer pending jobs than its capacity (its sequences: beyond that the
    * chat would wait behind others while another engine is free); else the shared queue.
+   * The checks go out together.
    */
-  async queueFor(chatId: string): Promise<string> {
-    if (this.mode === "any") return GENERATE_QUEUE;
-    const engineId = await this.redis.get(this.keys.route(chatId));
+  private async queueOfRoute(engineId: string | null): Promise<string> {
     if (engineId === null) return GENERATE_QUEUE;
-    const engine = await servingEngine(this.redis, this.keys, engineId);
-    if (!engine) return GENERATE_QUEUE;
     const own = engineQueueName(engineId);
-    const capacity = engine.capacity ?? engine.sequences;
-    return (await this.pendingOf(own)) < capacity ? own : GENERATE_QUEUE;
+    const [engine, pending] = await Promise.all([
+      servingEngine(this.redis, this.keys, engineId),
+      this.pendingOf(own),
+    ]);
+    if (!engine) return GENERATE_QUEUE;
+    return pending < (engine.capacity ?? engine.sequences) ? own : GENERATE_QUEUE;
   }
 
   /**
    * The queue of a request's job: where it was placed before (a message joining a queued answer),
-   * else `queueFor(chatId)`, remembered. A placement on a dead engine's queue whose job is gone
+   * else the queue of the chat's route (see queueOfRoute), remembered. A placement on a dead engine's queue whose job is gone
    * (a crash between placing and adding) is routed again.
    */
   async place(
@@ -83,7 +84,11 @@ export class ChatRouter {
     jobExists: (queue: string) => Promise<boolean>,
   ): Promise<string> {
     const key = this.keys.placement(requestId);
-    const placed = await this.redis.get(key);
+    // Both reads in one round trip (they are in different slots, so not one script).
+    const [placed, route] = await Promise.all([
+      this.redis.get(key),
+      this.mode === "any" ? null : this.redis.get(this.keys.route(chatId)),
+    ]);
     if (placed !== null) {
       const engineId = engineIdOfQueue(placed);
       const usable =
@@ -92,7 +97,7 @@ export class ChatRouter {
         (await jobExists(placed));
       if (usable) return placed;
     }
-    const target = await this.queueFor(chatId);
+    const target = await this.queueOfRoute(route);
     if (placed !== null) {
       await this.redis.set(key, target, "EX", PLACEMENT_TTL_SECONDS);
       return target;

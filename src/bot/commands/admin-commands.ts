@@ -106,7 +106,7 @@ async function replyRegistryError(ctx: SaigaContext, action: () => Promise<void>
 async function collectStats(ctx: SaigaContext): Promise<StatsView> {
   const { generation, feedback, redis, keys, registry } = ctx.saiga.services;
   const [counts, recent, chats, votes, adapter] = await Promise.all([
-    generation.queue.getJobCounts("waiting", "prioritized", "delayed", "active"),
+    generation.jobCounts("waiting", "prioritized", "delayed", "active"),
     generation.queue.getCompleted(0, 19),
     redis.zcard(keys.chats()),
     feedback.counts(),

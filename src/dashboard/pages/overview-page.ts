@@ -152,7 +152,7 @@ export async function overviewOf(runtime: ServiceRuntime): Promise<Overview> {
   const [engines, gateways, counts, finished, redis] = await Promise.all([
     servingEngines(runtime.redis, runtime.keys),
     runningGateways(runtime.redis, runtime.keys),
-    queue.getJobCounts("waiting", "active", "delayed", "failed", "completed", "prioritized"),
+    runtime.generation.jobCounts("waiting", "active", "delayed", "failed", "completed", "prioritized"),
     queue.getJobs(["completed"], 0, RECENT_JOBS - 1),
     redisState(runtime.redis),
   ]);

@@ -23,13 +23,22 @@ export async function registerQueuesPage(
   const own = [DELIVER_QUEUE, TRAIN_QUEUE].map(
     (name) => new Queue(name, { connection: runtime.redis, prefix }),
   );
+  // Engines come and go, each with its own queue (chat routing): the board's list is read again
+  // whenever the page asks for it.
+  admin.addHook("onRequest", async (request) => {
+    if (request.url.startsWith(`${admin.prefix}/queues/api/queues`)) board.replaceQueues(await adapters());
+  });
   admin.addHook("onClose", async () => {
     await Promise.all(own.map((queue) => queue.close()));
   });
   const serverAdapter = new FastifyAdapter();
   serverAdapter.setBasePath(`${admin.prefix}/queues`);
-  createBullBoard({
-    queues: [runtime.generation.queue, ...own].map((queue) => new BullMQAdapter(queue)),
+  const adapters = async () =>
+    [runtime.generation.queue, ...(await runtime.generation.queues.engineQueues()), ...own].map(
+      (queue) => new BullMQAdapter(queue),
+    );
+  const board = createBullBoard({
+    queues: await adapters(),
     serverAdapter,
     options: {
       uiConfig: {
