@@ -55,7 +55,13 @@ async function measureConcurrent(
   return { tokensPerSecond: (tokens * 1000) / wall, medianTtftMs: median(results.map((r) => r.ttftMs)) };
 }
 
-function createEngine(modelPath: string, threads: number, sequences: number, contextSize: number) {
+function createEngine(
+  modelPath: string,
+  threads: number,
+  sequences: number,
+  contextSize: number,
+  stateCache = true,
+) {
   return SaigaEngine.create({
     modelPath,
     chatFormat: "saiga_v2",
@@ -64,7 +70,7 @@ function createEngine(modelPath: string, threads: number, sequences: number, con
     threads,
     gpu: "cpu",
     // As `saiga start` runs it (model.stateCache's default budget is 1 GiB).
-    stateCache: { maxBytes: 2 ** 30, dir: null },
+    stateCache: { maxBytes: stateCache ? 2 ** 30 : 0, dir: null },
     sampling: { temperature: 0, topP: 1, topK: 0, repeatPenalty: 1, maxTokens: ANSWER_TOKENS, seed: 1 },
   });
 }
@@ -110,6 +116,8 @@ async function concurrencySweep(llamaServer: string, modelPath: string): Promise
   return runs;
 }
 
+let stateCacheStats: ReturnType<SaigaEngine["stateCacheStats"]> | undefined;
+
 async function multiChat(llamaServer: string, modelPath: string) {
   const results: { target: string; turns: TurnResult[] }[] = [];
   const options = { chats: MULTI_CHAT.chats, turns: MULTI_CHAT.turns, inFlight: MULTI_CHAT.inFlight };
@@ -130,16 +138,23 @@ async function multiChat(llamaServer: string, modelPath: string) {
     }
     console.error(JSON.stringify(results.at(-1)));
   }
-  const engine = await createEngine(modelPath, MULTI_CHAT.threads, MULTI_CHAT.inFlight, contextPerSlot);
-  try {
-    results.push({
-      target: "saiga",
-      turns: await runMultiChatWorkload(engineTarget("saiga", engine), options),
-    });
-  } finally {
-    await engine.close();
+  for (const stateCache of [false, true]) {
+    const engine = await createEngine(
+      modelPath,
+      MULTI_CHAT.threads,
+      MULTI_CHAT.inFlight,
+      contextPerSlot,
+      stateCache,
+    );
+    const name = stateCache ? "saiga" : "saiga, no state cache";
+    try {
+      results.push({ target: name, turns: await runMultiChatWorkload(engineTarget(name, engine), options) });
+      if (stateCache) stateCacheStats = engine.stateCacheStats();
+    } finally {
+      await engine.close();
+    }
+    console.error(JSON.stringify(results.at(-1)));
   }
-  console.error(JSON.stringify(results.at(-1)));
   return results;
 }
 
@@ -180,6 +195,8 @@ async function main(): Promise<void> {
   const table = summarize(runs);
   const chats = await multiChat(tools.llamaServer, modelPath);
   const saigaTurns = chats.find((c) => c.target === "saiga")?.turns ?? [];
+  const saves = stateCacheStats?.saves ?? 0;
+  const loads = stateCacheStats?.loads ?? 0;
   const cachedPeer = chats.find((c) => c.target.includes("prompt cache"))?.turns ?? [];
   const ttftAt = (turns: TurnResult[], index: number) => turns[index]?.medianTtftMs ?? NaN;
   const last = MULTI_CHAT.turns - 1;
@@ -200,7 +217,7 @@ async function main(): Promise<void> {
     repetitions: REPETITIONS,
     table,
     runs,
-    multiChat: { ...MULTI_CHAT, results: chats },
+    multiChat: { ...MULTI_CHAT, results: chats, stateCache: stateCacheStats },
     checks,
   };
   const file = await writeResult("peer", result);
@@ -246,6 +263,9 @@ async function main(): Promise<void> {
       `Multi-chat workload: ${MULTI_CHAT.chats} chats, ~150 tokens more per turn, round-robin, ${MULTI_CHAT.inFlight} sequences/slots, ${MULTI_CHAT.threads} threads (median TTFT, share of the prompt reused):`,
       "",
       markdownTable(["turn", ...chats.flatMap((c) => [`${c.target} TTFT`, "reused"])], chatRows),
+      "",
+      `saiga's state cache: ${saves} saves (mean ${round((stateCacheStats?.saveMs ?? 0) / Math.max(1, saves))} ms), ` +
+        `${loads} loads (mean ${round((stateCacheStats?.loadMs ?? 0) / Math.max(1, loads))} ms), ${stateCacheStats?.hits ?? 0} hits, ${stateCacheStats?.misses ?? 0} misses.`,
       "",
       `Targets: saiga / llama-server ≥ 1.0 everywhere: ${checks.ratioAtLeast1Everywhere ? "met" : "**not met**"}; ` +
         `TTFT at 16 ≤ 1.1×: ${checks.ttft16Within1_1 ? "met" : "**not met**"}; ` +

@@ -22,6 +22,7 @@ import {
   writeDemoModel,
   writeLlamaModel,
 } from "../src/gguf/index.js";
+import { SPM_FIRST_BYTE_ID } from "../src/gguf/spm-vocab.js";
 
 let dir: string;
 let modelPath: string;
@@ -180,6 +181,37 @@ describe("demo model evaluation (llama.cpp)", () => {
       expect(second).toEqual(first);
     } finally {
       await context.dispose();
+    }
+  });
+
+  it("never says a muted token: greedy text of a model with its byte and control tokens muted is valid UTF-8", async () => {
+    const path = join(dir, "muted.gguf");
+    const muted = Array.from({ length: SPM_FIRST_BYTE_ID + 256 }, (_, id) => id);
+    await writeLlamaModel(path, {
+      nEmbd: 64,
+      nLayer: 2,
+      nHead: 4,
+      nFf: 128,
+      contextLength: 256,
+      seed: 3,
+      mutedTokens: muted,
+    });
+    const variant = await llama.loadModel({ modelPath: path });
+    try {
+      const context = await variant.createContext({ contextSize: 256, threads: 1 });
+      const out: Token[] = [];
+      for await (const token of context
+        .getSequence()
+        .evaluate(variant.tokenize("hello"), { temperature: 0 })) {
+        out.push(token);
+        if (out.length === 40) break;
+      }
+      expect(out.filter((token) => token < muted.length)).toEqual([]);
+      const text = variant.detokenize(out);
+      expect(text).not.toContain("\uFFFD");
+      await context.dispose();
+    } finally {
+      await variant.dispose();
     }
   });
 

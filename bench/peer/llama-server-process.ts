@@ -1,5 +1,6 @@
 // Runs llama.cpp's llama-server on a model for the peer benchmark, and streams completions from it.
 import { spawn, type ChildProcess } from "node:child_process";
+import http from "node:http";
 import { freePort } from "../../tests/helpers/free-port.js";
 import type { CompletionTarget, TimedCompletion } from "./completion-target.js";
 
@@ -30,17 +31,27 @@ export async function startLlamaServer(options: LlamaServerOptions): Promise<Lla
       ...["-m", options.modelPath, "--host", "127.0.0.1", "--port", String(port)],
       ...["-t", String(options.threads), "-tb", String(options.threads)],
       ...["-np", String(options.parallel), "-c", String(options.parallel * options.contextPerSlot)],
-      ...["--cache-ram", String(options.cacheRamMiB), "--no-webui", "-ngl", "0", "--log-disable"],
+      ...[
+        "--cache-ram",
+        String(options.cacheRamMiB),
+        "--no-webui",
+        "-ngl",
+        "0",
+        ...(process.env.PEER_SERVER_LOG ? [] : ["--log-disable"]),
+      ],
     ],
     { stdio: ["ignore", "ignore", "pipe"] },
   );
   let stderr = "";
-  child.stderr?.on("data", (chunk: Buffer) => (stderr = (stderr + chunk.toString()).slice(-4000)));
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString()).slice(-4000);
+    if (process.env.PEER_SERVER_LOG) process.stderr.write(chunk);
+  });
   const base = `http://127.0.0.1:${port}`;
   await waitForHealth(base, child, () => stderr);
   return {
     name: `llama-server${options.cacheRamMiB > 0 ? " + prompt cache" : ""}`,
-    complete: (prompt, maxTokens) => streamCompletion(base, prompt, maxTokens),
+    complete: (prompt, maxTokens) => streamCompletion(port, prompt, maxTokens),
     stop: () => stopChild(child),
   };
 }
@@ -66,46 +77,59 @@ interface CompletionChunk {
   timings?: { prompt_n: number; cache_n: number; predicted_n: number };
 }
 
-/** A greedy streamed /completion; TTFT at the first chunk with text, as a user would see it. */
-async function streamCompletion(base: string, prompt: string, maxTokens: number): Promise<TimedCompletion> {
+/**
+ * A greedy streamed /completion; TTFT at the first chunk with text, as a user would see it. One
+ * connection per request (node:http without an agent): fetch's pooled keep-alive sockets were
+ * reused just as llama-server closed them ("other side closed").
+ */
+async function streamCompletion(port: number, prompt: string, maxTokens: number): Promise<TimedCompletion> {
   const started = performance.now();
-  const response = await fetch(`${base}/completion`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({
-      prompt,
-      n_predict: maxTokens,
-      temperature: 0,
-      top_k: 1,
-      stream: true,
-      cache_prompt: true,
-      ignore_eos: true,
-    }),
+  const body = JSON.stringify({
+    prompt,
+    n_predict: maxTokens,
+    temperature: 0,
+    top_k: 1,
+    stream: true,
+    cache_prompt: true,
+    ignore_eos: true,
   });
-  if (!response.ok || !response.body) throw new Error(`llama-server answered ${response.status}`);
+  const response = await new Promise<http.IncomingMessage>((resolve, reject) => {
+    const request = http.request(
+      { host: "127.0.0.1", port, path: "/completion", method: "POST", agent: false },
+      resolve,
+    );
+    request.on("error", reject);
+    request.setHeader("content-type", "application/json");
+    request.end(body);
+  });
+  if (response.statusCode !== 200) throw new Error(`llama-server answered ${response.statusCode}`);
   let firstTextAt: number | undefined;
   let last: CompletionChunk | undefined;
   let buffered = "";
   let text = "";
-  const decoder = new TextDecoder();
-  for await (const bytes of response.body) {
-    buffered += decoder.decode(bytes as Uint8Array, { stream: true });
+  const take = (line: string) => {
+    if (!line.startsWith("data:")) return;
+    const chunk = JSON.parse(line.slice(5)) as CompletionChunk & { error?: unknown };
+    if (chunk.error) throw new Error(`llama-server: ${JSON.stringify(chunk.error)}`);
+    if (chunk.content) {
+      firstTextAt ??= performance.now();
+      text += chunk.content;
+    }
+    last = chunk;
+  };
+  response.setEncoding("utf8");
+  for await (const piece of response as AsyncIterable<string>) {
+    buffered += piece;
     let newline: number;
     while ((newline = buffered.indexOf("\n")) >= 0) {
-      const line = buffered.slice(0, newline).trim();
+      take(buffered.slice(0, newline).trim());
       buffered = buffered.slice(newline + 1);
-      if (!line.startsWith("data:")) continue;
-      const chunk = JSON.parse(line.slice(5)) as CompletionChunk;
-      if (chunk.content) {
-        firstTextAt ??= performance.now();
-        text += chunk.content;
-      }
-      last = chunk;
     }
   }
+  take(buffered.trim());
   const ended = performance.now();
   const timings = last?.timings;
-  if (!timings) throw new Error("llama-server's stream ended without timings");
+  if (!timings) throw new Error(`llama-server's stream ended without timings: ${JSON.stringify(last)}`);
   return {
     ttftMs: (firstTextAt ?? ended) - started,
     totalMs: ended - started,

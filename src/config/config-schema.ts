@@ -147,6 +147,7 @@ export const configSchema = z
         threads: autoOrCount(1),
         gpu: enumOf(GPU_BACKENDS),
         llamaBuild: enumOf(["native", "prebuilt"] as const),
+        flashAttention: enumOf(["auto", "on", "off"] as const),
         gpuLayers: autoOrCount(0),
         stateCache: z
           .object({

@@ -44,6 +44,7 @@ export async function createEngine(config: Config, options: CreateEngineOptions 
     threads: config.model.threads,
     gpu: config.model.gpu,
     llamaBuild: config.model.llamaBuild,
+    flashAttention: config.model.flashAttention,
     gpuLayers: config.model.gpuLayers,
     sampling: config.generation,
     threadCalibrationCache: path.resolve(config.dataDir, "thread-calibration.json"),

@@ -42,6 +42,9 @@ import { TokenTextStream } from "./token-text-stream.js";
  */
 const REPEAT_PENALTY_WINDOW = 64;
 
+/** The `model.flashAttention` setting. */
+export type FlashAttentionSetting = "auto" | "on" | "off";
+
 /** Options of {@link SaigaEngine.create}. */
 export interface SaigaEngineOptions {
   /** Local GGUF file (see resolveModelPath for `demo` and `hf:` sources). */
@@ -66,6 +69,8 @@ export interface SaigaEngineOptions {
   threadCalibrationCache?: string;
   /** GPU backend. Default: `auto`. */
   gpu?: GpuSetting;
+  /** Flash attention: `auto` (off on the CPU, node-llama-cpp's choice on a GPU), `on` or `off`. Default: `auto`. */
+  flashAttention?: FlashAttentionSetting;
   /** Which llama.cpp binaries run the CPU work (see LlamaBuildSetting). Default: `native`. */
   llamaBuild?: LlamaBuildSetting;
   /** Layers to offload to the GPU. Default: `auto`. */
@@ -512,9 +517,22 @@ function createSlotContext(
     sequences: options.sequences ?? 1,
     batchSize: options.batchSize ?? 512,
     threads,
+    flashAttention: flashAttentionOf(model, options.flashAttention ?? "auto"),
     lora: adapterPath ? { adapters: [{ filePath: adapterPath }] } : undefined,
     createSignal: options.signal,
   });
+}
+
+/**
+ * `auto` is off when the model runs on the CPU: llama.cpp's CPU flash attention recomputes exp()
+ * over the whole KV of each sequence, and evaluated prompts 16 at a time 1.2–1.5× slower per
+ * batch, growing with the history (docs/BENCHMARKS.md, "Where the time went"); on a GPU it is
+ * node-llama-cpp's `auto`.
+ */
+function flashAttentionOf(model: LlamaModel, setting: FlashAttentionSetting): boolean | "auto" {
+  if (setting === "on") return true;
+  if (setting === "off") return false;
+  return model.llama.gpu === false || model.gpuLayers === 0 ? false : "auto";
 }
 
 function requireSpecialTokens(model: LlamaModel, format: string, texts: readonly string[]): void {

@@ -73,6 +73,12 @@ export interface LlamaModelOptions {
   readonly rmsNormEps?: number;
   /** Defaults to {@link buildSpmVocab}(). */
   readonly vocab?: SpmVocab;
+  /**
+   * Token ids the model never says: their rows of output.weight are zeros (logit 0, below the
+   * best of the random others). Benchmarks mute the byte and control tokens, so that greedy
+   * answers are valid UTF-8 text that servers can parse and prompts can carry back. Default: none.
+   */
+  readonly mutedTokens?: readonly number[];
   /** Extra metadata, written after (and able to override) the generated keys. */
   readonly extraMetadata?: Readonly<Record<string, GgufValue>>;
 }
@@ -210,11 +216,23 @@ function positiveInt(name: string, v: number): void {
     throw new RangeError(`${name} must be a positive integer, got ${v}`);
 }
 
-function normalWeights(seed: number, name: string, count: number, std: number): () => Iterable<Float32Array> {
+function normalWeights(
+  seed: number,
+  name: string,
+  count: number,
+  std: number,
+  zeroRows?: { rowLength: number; rows: ReadonlySet<number> },
+): () => Iterable<Float32Array> {
   return function* () {
     const rng = SeededRandom.forStream(seed, name);
     for (let done = 0; done < count; done += CHUNK_VALUES) {
-      yield rng.fillNormal(new Float32Array(Math.min(CHUNK_VALUES, count - done)), std);
+      const chunk = rng.fillNormal(new Float32Array(Math.min(CHUNK_VALUES, count - done)), std);
+      if (zeroRows) {
+        for (let i = 0; i < chunk.length; i++) {
+          if (zeroRows.rows.has(Math.floor((done + i) / zeroRows.rowLength))) chunk[i] = 0;
+        }
+      }
+      yield chunk;
     }
   };
 }
@@ -274,7 +292,7 @@ export async function writeLlamaModel(path: string, options: LlamaModelOptions):
   const nEmbdKv = nHeadKv * headDim;
 
   const tensors: GgufTensorInput[] = [];
-  const matrix = (name: string, rowLength: number, rows: number): void => {
+  const matrix = (name: string, rowLength: number, rows: number, zeroRows?: ReadonlySet<number>): void => {
     const dims = [rowLength, rows];
     const role = (name.startsWith("blk.") ? name.split(".")[2] : name.split(".")[0]) as LlamaMatrixRole;
     const type = typeOf(role);
@@ -286,7 +304,13 @@ export async function writeLlamaModel(path: string, options: LlamaModelOptions):
       name,
       dims,
       type,
-      data: normalWeights(seed, name, tensorElementCount(dims), std),
+      data: normalWeights(
+        seed,
+        name,
+        tensorElementCount(dims),
+        std,
+        zeroRows && { rowLength, rows: zeroRows },
+      ),
     });
   };
   const norm = (name: string): void => {
@@ -307,7 +331,10 @@ export async function writeLlamaModel(path: string, options: LlamaModelOptions):
     matrix(`${p}ffn_down.weight`, nFf, nEmbd);
   }
   norm("output_norm.weight");
-  matrix("output.weight", nEmbd, nVocab);
+  const muted = options.mutedTokens?.length ? new Set(options.mutedTokens) : undefined;
+  if (muted && isRawBlockType(typeOf("output")))
+    throw new RangeError("mutedTokens needs an output.weight of F32, F16 or BF16");
+  matrix("output.weight", nEmbd, nVocab, muted);
 
   const metadata: Record<string, GgufValue> = {
     "general.architecture": gguf.str("llama"),

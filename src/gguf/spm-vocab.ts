@@ -39,7 +39,18 @@ function range(from: number, to: number): string[] {
 }
 
 // Single characters worth a token of their own: printable ASCII (space is ▁), Cyrillic, common typography.
-const DEFAULT_CHARS = [...range(0x21, 0x7e), ...range(0x410, 0x44f), "Ё", "ё", "—", "–", "«", "»", "…", "№"];
+export const SPM_DEFAULT_CHARS: readonly string[] = [
+  ...range(0x21, 0x7e),
+  ...range(0x410, 0x44f),
+  "Ё",
+  "ё",
+  "—",
+  "–",
+  "«",
+  "»",
+  "…",
+  "№",
+];
 
 // A few frequent pairs so that llama.cpp's SPM merge loop has real work to do; each is a
 // concatenation of two single-character pieces, which SPM needs to reach it.
@@ -96,7 +107,7 @@ export function buildSpmVocab(options: SpmVocabOptions = {}): SpmVocab {
   }
   const scores: number[] = tokens.map(() => 0);
   const seen = new Set(tokens);
-  const pieces = [SPM_SPACE, ...(options.pieces ?? [...DEFAULT_CHARS, ...DEFAULT_MERGES])];
+  const pieces = [SPM_SPACE, ...(options.pieces ?? [...SPM_DEFAULT_CHARS, ...DEFAULT_MERGES])];
   for (const piece of pieces) {
     // Duplicates would make llama.cpp's text→id map disagree with the id list.
     if (piece.length === 0 || seen.has(piece)) continue;

@@ -95,8 +95,8 @@ async function until(what: string, check: () => Promise<boolean>, timeoutMs = 30
   }
 }
 
-/** Runs one command on one node with a throwaway connection. */
-async function ask(port: number, ...command: string[]): Promise<string> {
+/** Runs `use` on a throwaway connection to one node. */
+async function withNode<T>(port: number, use: (redis: Redis) => Promise<T>): Promise<T> {
   const redis = new Redis({
     port,
     host: "127.0.0.1",
@@ -107,10 +107,15 @@ async function ask(port: number, ...command: string[]): Promise<string> {
   redis.on("error", () => undefined);
   try {
     await redis.connect();
-    return String(await redis.call(command[0]!, ...command.slice(1)));
+    return await use(redis);
   } finally {
     redis.disconnect();
   }
+}
+
+/** Runs one command on one node with a throwaway connection. */
+function ask(port: number, ...command: string[]): Promise<string> {
+  return withNode(port, async (redis) => String(await redis.call(command[0]!, ...command.slice(1))));
 }
 
 async function stopAll(nodes: NodeProcess[], dir: string): Promise<void> {
@@ -225,23 +230,12 @@ async function mastersOf(port: number): Promise<number[]> {
 /** Port of the master that serves `key`'s slot. */
 async function masterOfKey(port: number, key: string): Promise<number> {
   const slot = Number(await ask(port, "CLUSTER", "KEYSLOT", key));
-  const redis = new Redis({
-    port,
-    host: "127.0.0.1",
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-  });
-  redis.on("error", () => undefined);
-  try {
-    await redis.connect();
+  return withNode(port, async (redis) => {
     const ranges = (await redis.call("CLUSTER", "SLOTS")) as [number, number, [string, number]][];
     const range = ranges.find(([from, to]) => slot >= from && slot <= to);
     if (range === undefined) throw new Error(`no master serves slot ${slot}`);
     return range[2][1];
-  } finally {
-    redis.disconnect();
-  }
+  });
 }
 
 /** A running local Sentinel set-up. */
