@@ -2,7 +2,7 @@
 // same llama.cpp source node-llama-cpp ships, on the synthetic 113M F16 model, CPU only, same
 // threads. Interleaved, 3 repetitions, medians: aggregate tok/s and TTFT at 1/4/8/16 concurrent
 // requests at 1 and 2 threads, then the multi-chat workload (KV state beyond the pool).
-// Writes bench/results/peer.json and the table in docs/BENCHMARKS.md. Not part of CI (~20 min).
+// Writes bench/results/peer.json and the table in docs/BENCHMARKS.md. Not part of CI (~30 min).
 import { SaigaEngine } from "../src/engine/index.js";
 import { markdownTable, machineInfo, round, updateBenchmarksDoc, writeResult } from "./bench-report.js";
 import { engineTarget, type CompletionTarget, type TimedCompletion } from "./peer/completion-target.js";
