@@ -116,10 +116,10 @@ async function concurrencySweep(llamaServer: string, modelPath: string): Promise
   return runs;
 }
 
-let stateCacheStats: ReturnType<SaigaEngine["stateCacheStats"]> | undefined;
-
+/** The workload on each target, and what saiga's state cache did during its run. */
 async function multiChat(llamaServer: string, modelPath: string) {
   const results: { target: string; turns: TurnResult[] }[] = [];
+  let stateCacheStats: ReturnType<SaigaEngine["stateCacheStats"]> | undefined;
   const options = { chats: MULTI_CHAT.chats, turns: MULTI_CHAT.turns, inFlight: MULTI_CHAT.inFlight };
   const contextPerSlot = 2048;
   for (const cacheRamMiB of [0, 8192]) {
@@ -155,7 +155,7 @@ async function multiChat(llamaServer: string, modelPath: string) {
     }
     console.error(JSON.stringify(results.at(-1)));
   }
-  return results;
+  return { results, stateCacheStats };
 }
 
 function summarize(runs: ConcurrencyRun[]) {
@@ -193,7 +193,7 @@ async function main(): Promise<void> {
   await probe.close();
   const runs = await concurrencySweep(tools.llamaServer, modelPath);
   const table = summarize(runs);
-  const chats = await multiChat(tools.llamaServer, modelPath);
+  const { results: chats, stateCacheStats } = await multiChat(tools.llamaServer, modelPath);
   const saigaTurns = chats.find((c) => c.target === "saiga")?.turns ?? [];
   const saves = stateCacheStats?.saves ?? 0;
   const loads = stateCacheStats?.loads ?? 0;

@@ -200,7 +200,7 @@ export class SaigaEngine {
     return this.contexts.describe();
   }
 
-  /** Size and hit counts of the saved KV states (for /health and metrics). */
+  /** Size and hit counts of the saved KV states (benchmarks and tests read them). */
   stateCacheStats(): SequenceStateCacheStats {
     return this.stateCache.stats();
   }
